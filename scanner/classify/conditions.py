@@ -1,0 +1,293 @@
+"""Owns the condition language and field matching.
+
+``parse_condition`` turns ``a and not (b or c)`` / ``1 of sel_*`` / ``all of them`` into
+a small tuple AST; ``evaluate_rule`` decides a rule on one entity view and returns which
+selections held and the evidence they read.
+
+Matching semantics (documented in rules/FIELDS.md): every field value is a list; strings
+compare case-insensitively; a list of expected values means OR; a list field matches
+when any element matches; ``|all`` requires every expected value to be matched;
+``|count`` compares the number of distinct elements (or neighbours); ``|gte``/``|lte``
+compare numbers; ``|in_list`` takes its values from a list named in pack.yml.  Graph
+predicates (``graph.clients|any: {selection}``) evaluate a nested selection on the
+neighbours that ``View.neighbours`` returns.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import re
+from functools import lru_cache
+
+from .rules import Matcher, Rule, Selection
+
+VALUE_OPS = ("contains", "startswith", "endswith", "re", "cidr")
+MODIFIERS = frozenset(VALUE_OPS + ("any", "all", "count", "gte", "lte", "in_list"))
+GRAPH_MODIFIERS = frozenset(("any", "all", "count", "gte", "lte"))
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition string that cannot be parsed; ``offset`` is 0-based in the string."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.offset = offset
+
+
+_TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z_*][\w*\-]*|\d+)")
+
+
+def _tokens(text: str) -> list[tuple[str, int]]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ConditionSyntaxError(f"unexpected character {text[pos:].strip()[0]!r}", pos)
+        out.append((m.group(1), m.start(1)))
+        pos = m.end()
+    return out
+
+
+def parse_condition(text: str):
+    """Parse a condition into an AST of tuples.
+
+    ``("sel", name)``, ``("not", a)``, ``("and", a, b)``, ``("or", a, b)``,
+    ``("of", "one" | "all", pattern)`` where pattern may be ``them`` or use ``*``.
+
+    Raises
+    ------
+    ConditionSyntaxError
+        Unbalanced parentheses, a dangling operator or an unknown token.
+    """
+    toks = _tokens(str(text))
+    pos = 0
+
+    def peek():
+        return toks[pos][0] if pos < len(toks) else None
+
+    def take():
+        nonlocal pos
+        if pos >= len(toks):
+            raise ConditionSyntaxError("condition ends too early", len(text))
+        tok = toks[pos]
+        pos += 1
+        return tok
+
+    def expr():
+        node = term()
+        while peek() == "or":
+            take()
+            node = ("or", node, term())
+        return node
+
+    def term():
+        node = factor()
+        while peek() == "and":
+            take()
+            node = ("and", node, factor())
+        return node
+
+    def factor():
+        tok, off = take()
+        if tok == "not":
+            return ("not", factor())
+        if tok == "(":
+            node = expr()
+            close, off2 = take()
+            if close != ")":
+                raise ConditionSyntaxError(f"expected ')' but found {close!r}", off2)
+            return node
+        if tok in ("1", "all", "any") and peek() == "of":
+            take()
+            pattern, _ = take()
+            return ("of", "all" if tok == "all" else "one", pattern)
+        if tok in ("and", "or", ")", "of") or tok.isdigit():
+            raise ConditionSyntaxError(f"unexpected {tok!r}", off)
+        return ("sel", tok)
+
+    node = expr()
+    if pos != len(toks):
+        tok, off = toks[pos]
+        raise ConditionSyntaxError(f"unexpected {tok!r}", off)
+    return node
+
+
+def expand(pattern: str, names) -> list[str]:
+    """Selection names an ``of`` pattern covers (``them`` = all)."""
+    if pattern == "them":
+        return sorted(names)
+    return sorted(n for n in names if fnmatch.fnmatchcase(n, pattern))
+
+
+def referenced(ast, names) -> tuple[set, list]:
+    """(selection names used, names or patterns that match nothing)."""
+    used, missing = set(), []
+    kind = ast[0]
+    if kind == "sel":
+        if ast[1] in names:
+            used.add(ast[1])
+        else:
+            missing.append(ast[1])
+    elif kind == "of":
+        got = expand(ast[2], names)
+        used.update(got)
+        if not got:
+            missing.append(ast[2])
+    elif kind == "not":
+        u, m = referenced(ast[1], names)
+        used |= u
+        missing += m
+    else:
+        for sub in ast[1:]:
+            u, m = referenced(sub, names)
+            used |= u
+            missing += m
+    return used, missing
+
+
+def truth(ast, results: dict) -> bool:
+    """Evaluate an AST given each selection's truth value."""
+    kind = ast[0]
+    if kind == "sel":
+        return results[ast[1]]
+    if kind == "not":
+        return not truth(ast[1], results)
+    if kind == "and":
+        return truth(ast[1], results) and truth(ast[2], results)
+    if kind == "or":
+        return truth(ast[1], results) or truth(ast[2], results)
+    names = expand(ast[2], results)
+    return all(results[n] for n in names) if ast[1] == "all" else any(results[n] for n in names)
+
+
+# -- field matching ---------------------------------------------------------------------
+
+def _norm(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).lower()
+
+
+@lru_cache(maxsize=4096)
+def _regex(pattern: str):
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _network(prefix: str):
+    return ipaddress.ip_network(prefix, strict=False)
+
+
+def _one(op: str, elem, expected) -> bool:
+    if op == "eq":
+        return _norm(elem) == _norm(expected)
+    if op == "contains":
+        return _norm(expected) in _norm(elem)
+    if op == "startswith":
+        return _norm(elem).startswith(_norm(expected))
+    if op == "endswith":
+        return _norm(elem).endswith(_norm(expected))
+    if op == "re":
+        return _regex(str(expected)).search(str(elem)) is not None
+    if op == "cidr":
+        try:
+            ip = ipaddress.ip_address(str(elem))
+        except ValueError:
+            return False
+        net = _network(str(expected))
+        return ip.version == net.version and ip in net
+    if op in ("gte", "lte"):
+        try:
+            a, b = float(elem), float(expected)
+        except (TypeError, ValueError):
+            return False
+        return a >= b if op == "gte" else a <= b
+    raise ValueError(op)
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _compare_count(n: int, mods: tuple, bound) -> bool:
+    if "gte" in mods and n < int(bound):
+        return False
+    if "lte" in mods and n > int(bound):
+        return False
+    if "gte" not in mods and "lte" not in mods:
+        return n == int(bound)
+    return True
+
+
+def expected_values(m: Matcher, lists: dict) -> list:
+    """The values a matcher compares against (``in_list`` names resolved)."""
+    if "in_list" in m.modifiers:
+        out = []
+        for name in _as_list(m.value):
+            out += list(lists.get(name, ()))
+        return out
+    return _as_list(m.value)
+
+
+def match_field(m: Matcher, elems: list, lists: dict) -> bool:
+    """Decide one non-graph matcher against the field's values."""
+    mods = m.modifiers
+    if "count" in mods:
+        return _compare_count(len({_norm(e) for e in elems}), mods, m.value)
+    op = next((o for o in VALUE_OPS if o in mods), None)
+    if op is None:
+        op = "gte" if "gte" in mods else "lte" if "lte" in mods else "eq"
+    wanted = expected_values(m, lists)
+    if "all" in mods:
+        return bool(wanted) and all(any(_one(op, e, w) for e in elems) for w in wanted)
+    return any(_one(op, e, w) for e in elems for w in wanted)
+
+
+def eval_selection(sel: Selection, view, lists: dict) -> tuple[bool, set]:
+    """(holds, evidence read) for one selection on one view."""
+    evidence: set = set()
+    for m in sel.matchers:
+        if m.relation is not None:
+            ok, ev = _eval_relation(m, view, lists)
+        else:
+            ok = match_field(m, view.get(m.field), lists)
+            ev = view.evidence(m.field) if ok else set()
+        if not ok:
+            return False, set()
+        evidence |= ev
+    return True, evidence
+
+
+def _eval_relation(m: Matcher, view, lists: dict) -> tuple[bool, set]:
+    neighbours = view.neighbours(m.relation)
+    mods = m.modifiers
+    where = m.nested
+    hits, evidence = 0, set()
+    for nview, edge_ev in neighbours:
+        if where is None:
+            ok, ev = True, set()
+        else:
+            ok, ev = eval_selection(where, nview, lists)
+        if ok:
+            hits += 1
+            evidence |= ev | set(edge_ev) | nview.evidence(None)
+    if "count" in mods:
+        bound = m.value
+        return _compare_count(hits, mods, bound), evidence
+    if "all" in mods:
+        return bool(neighbours) and hits == len(neighbours), evidence
+    return hits > 0, evidence
+
+
+def evaluate_rule(rule: Rule, view, lists: dict) -> tuple[bool, dict, set]:
+    """Decide ``rule`` on ``view``: (matched, {selection: bool}, evidence of true selections)."""
+    results, evidence = {}, set()
+    for name in sorted(rule.selections):
+        ok, ev = eval_selection(rule.selections[name], view, lists)
+        results[name] = ok
+        if ok:
+            evidence |= ev
+    return truth(rule.condition, results), results, evidence

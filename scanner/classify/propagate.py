@@ -1,0 +1,104 @@
+"""Owns propagation: dimension values travelling along flows and db_links.
+
+Configured per pack (``propagation:`` in pack.yml), run after the direct rules and
+repeated with them until nothing changes.  One call moves values one hop; the engine's
+fixed point makes transitive propagation.  Each propagated tag records ``via``: the
+entities it travelled through, origin first.
+
+* ``flow: to_server`` — from a host to the services/endpoints it opens flows to (health
+  data travels with HL7/DICOM to the receiver; care criticality reaches what a system
+  depends on).
+* ``flow: to_client`` — from a service/endpoint to the hosts that call it (exposure).
+* ``db_link: to_reader`` / ``to_linked`` — from a database to the databases reading it
+  through a link / to the databases it reads.
+"""
+
+from __future__ import annotations
+
+from ..graph import queries as q
+from .resolve import order_key
+
+
+def _best(dimension, values):
+    values = sorted(values, key=lambda v: order_key(dimension, v))
+    return values[-1] if values else None
+
+
+def _hops(g, prop, origin: str) -> list:
+    """(target, edge evidence, protocol, intermediate) for one origin entity."""
+    out = []
+    kind = q.kind(g, origin)
+    if prop.flow == "to_server" and kind == "host":
+        for _, target, e in q.outgoing_flows(g, origin):
+            if prop.protocols and e.get("protocol") not in prop.protocols:
+                continue
+            out.append((target, e.get("evidence", []), e.get("protocol"), None))
+    if prop.flow == "to_client" and kind in ("service", "endpoint"):
+        for client, _, e in q.incoming_flows(g, origin):
+            if prop.protocols and e.get("protocol") not in prop.protocols:
+                continue
+            out.append((client, e.get("evidence", []), e.get("protocol"), None))
+    if prop.db_link and kind == "database":
+        if prop.db_link == "to_reader":
+            pairs = [(r, q.edge_evidence(g, r, origin, "db_link")) for r in q.db_readers(g, origin)]
+        else:
+            pairs = [(t, q.edge_evidence(g, origin, t, "db_link")) for t in q.db_links(g, origin)]
+        out += [(t, ev, "db_link", None) for t, ev in pairs]
+    return out
+
+
+def propagate_once(g, prop, dims, views, records: dict, add_tag) -> bool:
+    """Move ``prop``'s values one hop from every entity that carries them.
+
+    ``records`` maps (entity, dimension, value, rule) to tag dicts (to find ``via``);
+    ``add_tag`` adds a tag and returns True when it was new.
+    """
+    dim = dims[prop.dimension]
+    wanted = {str(v) for v in prop.values}
+    changed = False
+    origins = []
+    for node in sorted(g.nodes):
+        kind = q.kind(g, node)
+        if kind not in prop.origins:
+            continue
+        values, _ = views.tag_values(node, prop.dimension) if kind != "endpoint" else \
+            views.tags.own(node, prop.dimension)
+        best = _best(dim, [v for v in values if str(v) in wanted])
+        if best is not None:
+            origins.append((node, best))
+    for origin, value in origins:
+        via_base = _via_of(views, records, origin, prop, value)
+        if via_base is None:        # not transitive and the value itself was propagated here
+            continue
+        for target, ev, protocol, _ in _hops(g, prop, origin):
+            tkind = q.kind(g, target)
+            if tkind not in prop.targets:
+                continue
+            current = views.tag_values(target, prop.dimension)[0] if tkind != "endpoint" else \
+                sorted(views.tags.own(target, prop.dimension)[0], key=str)
+            have = _best(dim, current)
+            if dim.resolve == "max" and have is not None and \
+                    order_key(dim, have) >= order_key(dim, value):
+                continue
+            if dim.resolve == "union" and value in current:
+                continue
+            via = via_base + [target]
+            because = prop.because.format(origin=origin, target=target, value=value,
+                                          protocol=protocol or "flow")
+            if add_tag({"entity": target, "dimension": prop.dimension, "value": value,
+                        "rule": prop.id, "confidence": prop.confidence,
+                        "because": " ".join(because.split()),
+                        "evidence": sorted(set(ev)), "via": via}):
+                changed = True
+    return changed
+
+
+def _via_of(views, records, origin, prop, value):
+    for member in views.members(origin):
+        rec = records.get((member, prop.dimension, str(value), prop.id))
+        if rec is not None:
+            if not prop.transitive:
+                return None
+            via = list(rec["via"])
+            return via if via[-1] == origin else via + [origin]
+    return [origin]

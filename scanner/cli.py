@@ -1,0 +1,246 @@
+"""Owns the ``hdscan`` command line: thin commands over ``pipeline``.
+
+This is the only module that prints to the user and chooses exit codes:
+0 success, 1 bad input or a failed check (one line per problem, naming the file and
+place), 2 usage errors (click's own).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, pipeline
+from .errors import RuleError, ScannerError
+
+OUT_OPTION = click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path),
+                          default=Path("out"), show_default=True,
+                          help="Output folder: holds the store and every derived file.")
+RULES_OPTION = click.option("--rules", "rules", multiple=True,
+                            type=click.Path(exists=True, file_okay=False, path_type=Path),
+                            help="An extra rule pack folder (site pack), after the default "
+                                 "pack. Repeatable.")
+PLAN_CONFIG_OPTION = click.option("--plan-config", "plan_config",
+                                  type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                                  help="Plan configuration YAML (see docs/planner.md).")
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return lambda _msg: None
+    return lambda msg: click.echo(f"  {msg}", err=True)
+
+
+def _fail(exc: ScannerError) -> None:
+    click.echo(f"hdscan: error: {exc}", err=True)
+    for line in getattr(exc, "errors", [])[:200]:
+        click.echo(f"  {line}", err=True)
+    sys.exit(1)
+
+
+def _stage(n: int, total: int, name: str, quiet: bool) -> None:
+    if not quiet:
+        click.echo(f"[{n}/{total}] {name}", err=True)
+
+
+def _import(targets, out, quiet) -> pipeline.ImportSummary:
+    summary = pipeline.import_inputs(list(targets), out, _progress(quiet))
+    for source, reason in summary.skipped:
+        click.echo(f"  skipped {source}: {reason}", err=True)
+    for warning in summary.warnings:
+        click.echo(f"hdscan: warning: {warning}", err=True)
+    for err in summary.errors:
+        click.echo(f"hdscan: error: {err}", err=True)
+    if not quiet:
+        click.echo(f"  {len(summary.results)} files read, {summary.observations} observations "
+                   f"({summary.new} new), {len(summary.skipped)} skipped, "
+                   f"{len(summary.errors)} refused", err=True)
+    return summary
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hdscan")
+def main() -> None:
+    """hdscan: audit a hospital IT estate and plan its move to HDS / SecNumCloud hosting.
+
+    The pipeline is collect (import) → graph → classify → plan → report. `hdscan run`
+    does all of it; each stage also has its own command that re-reads the previous
+    stage's file in the output folder, so one stage can be re-run alone.
+    """
+
+
+@main.command("run")
+@click.argument("estate", type=click.Path(exists=True, path_type=Path))
+@OUT_OPTION
+@RULES_OPTION
+@PLAN_CONFIG_OPTION
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
+    """Run every stage on an ESTATE folder (estate.yml + inputs/) and write the report.
+
+    Example: hdscan run sample_estates/ch-saint-aurelien -o out/
+    """
+    try:
+        _stage(1, 5, f"import {estate}", quiet)
+        summary = _import([estate], out, quiet)
+        if summary.errors:
+            click.echo(f"hdscan: {len(summary.errors)} input file(s) refused; fix them or "
+                       "remove them, then run again (what was imported is kept)", err=True)
+            sys.exit(1)
+        _stage(2, 5, "graph", quiet)
+        g = pipeline.stage_graph(out)
+        _stage(3, 5, "classify", quiet)
+        tags = pipeline.stage_classify(out, list(rules))
+        _stage(4, 5, "plan", quiet)
+        plan = pipeline.stage_plan(out, plan_config)
+        _stage(5, 5, "report", quiet)
+        report = pipeline.stage_report(out)
+    except ScannerError as exc:
+        _fail(exc)
+    s = pipeline.summarize(g, tags, plan)
+    click.echo(f"{s['hosts']} hosts: " + ", ".join(f"{v} {k}" for k, v in s["data_class"].items())
+               + " (data class)")
+    click.echo("care tiers: " + ", ".join(f"tier {k}: {v}" for k, v in s["care_tier"].items()))
+    click.echo(f"{s['exposure_findings']} extraterritorial exposure finding(s), "
+               f"{s['findings']} finding(s) in all")
+    click.echo(f"{s['waves']} migration waves, {s['hybrid_flows']} cross-site flows to open "
+               "during the hybrid period")
+    click.echo(f"report: {report}")
+
+
+@main.command("import")
+@click.argument("targets", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@OUT_OPTION
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def import_cmd(targets, out: Path, quiet: bool) -> None:
+    """Import estate folders or single input files into OUT/store.sqlite.
+
+    Importing the same file again changes nothing; a file that cannot be read is
+    refused whole (one line naming the file and place) and the exit code is 1.
+    """
+    try:
+        summary = _import(targets, out, quiet)
+    except ScannerError as exc:
+        _fail(exc)
+    if summary.errors:
+        sys.exit(1)
+
+
+@main.command("graph")
+@OUT_OPTION
+def graph_cmd(out: Path) -> None:
+    """Build OUT/graph.json (the dependency graph) from the store."""
+    try:
+        g = pipeline.stage_graph(out)
+    except ScannerError as exc:
+        _fail(exc)
+    kinds: dict[str, int] = {}
+    for _, d in g.nodes(data=True):
+        kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
+    click.echo(", ".join(f"{v} {k}s" for k, v in sorted(kinds.items()))
+               + f", {g.number_of_edges()} edges → {out / pipeline.GRAPH}")
+
+
+@main.command("classify")
+@OUT_OPTION
+@RULES_OPTION
+def classify_cmd(out: Path, rules) -> None:
+    """Tag every system from OUT/graph.json with the rule packs → OUT/tags.json."""
+    try:
+        tags = pipeline.stage_classify(out, list(rules))
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(f"{len(tags['tags'])} tags, {len(tags['findings'])} findings → {out / pipeline.TAGS}")
+
+
+@main.command("plan")
+@OUT_OPTION
+@PLAN_CONFIG_OPTION
+def plan_cmd(out: Path, plan_config) -> None:
+    """Plan move groups and migration waves → OUT/plan.json."""
+    try:
+        plan = pipeline.stage_plan(out, plan_config)
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(f"{len(plan['groups'])} move groups, {len(plan['waves'])} waves, "
+               f"{len(plan['hybrid_flows'])} hybrid flows → {out / pipeline.PLAN}")
+
+
+@main.command("report")
+@OUT_OPTION
+def report_cmd(out: Path) -> None:
+    """Write the offline HTML report (with SVG maps) → OUT/report/index.html."""
+    try:
+        path = pipeline.stage_report(out)
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(f"report: {path}")
+
+
+@main.command("export")
+@OUT_OPTION
+def export_cmd(out: Path) -> None:
+    """Write the JSON export (schema in docs/json-export.md) → OUT/export/hdscan.json."""
+    try:
+        path = pipeline.stage_export(out)
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(f"export: {path}")
+
+
+@main.command("explain")
+@click.argument("entity")
+@OUT_OPTION
+def explain_cmd(entity: str, out: Path) -> None:
+    """Why does ENTITY (e.g. host:pacs01) carry its tags? Rules, evidence, source files."""
+    from .report.explain import explain
+
+    try:
+        text = explain(out, entity)
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(text)
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """Check rule packs: lint them, run their own test cases."""
+
+
+@rules_group.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def rules_lint(paths) -> None:
+    """Report every fault of the packs in PATHS (default: the shipped pack), path:line:col."""
+    from .classify.lint import lint
+    from .classify.loader import default_pack_path
+
+    try:
+        issues = lint([Path(p) for p in paths] or [default_pack_path()])
+    except RuleError as exc:
+        _fail(exc)
+    for line in issues:
+        click.echo(line)
+    if issues:
+        sys.exit(1)
+    click.echo("no issues")
+
+
+@rules_group.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def rules_test(paths) -> None:
+    """Run every rule's own test cases in PATHS (default: the shipped pack)."""
+    from .classify.loader import default_pack_path, load_packs
+    from .classify.selftest import run_tests
+
+    try:
+        packs = load_packs([default_pack_path()] + [Path(p) for p in paths])
+        failures = run_tests(packs)
+    except RuleError as exc:
+        _fail(exc)
+    for f in failures:
+        click.echo(str(f))
+    if failures:
+        sys.exit(1)
+    click.echo("all rule tests pass")

@@ -1,0 +1,222 @@
+"""Owns the wiring of the rooms: inputs → store → graph → tags → plan → reports.
+
+Each stage reads the previous stage's file in the output folder and writes its own,
+so any stage can be re-run alone:
+
+``store.sqlite``  observations (``import``)
+``graph.json``    the dependency graph (``graph``)
+``tags.json``     classification (``classify``)
+``plan.json``     move groups and waves (``plan``)
+``report/``       offline HTML report and SVG maps (``report``)
+``export/``       JSON export (``export``)
+
+Nothing here prints: progress goes through an optional callback, errors are raised.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .collect import registry
+from .errors import InputError, ScannerError, SourceLocation
+from .fileio import write_atomic
+from .graph import io as graph_io
+from .graph.build import build_graph
+from .ingest.estate_file import EstateConfig, parse_estate_config
+from .model.observations import canonical_json
+from .store import ImportResult, Store, sha256_file
+
+STORE = "store.sqlite"
+GRAPH = "graph.json"
+TAGS = "tags.json"
+PLAN = "plan.json"
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class ImportSummary:
+    results: list[ImportResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)   # (source, reason)
+    warnings: list[str] = field(default_factory=list)   # kept, but incomplete (truncated capture)
+    errors: list[ScannerError] = field(default_factory=list)
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.results)
+
+    @property
+    def observations(self) -> int:
+        return sum(r.observations for r in self.results)
+
+
+def _input_files(target: Path) -> tuple[Path, list[Path]]:
+    """The base folder sources are named from, and the files to offer to collectors."""
+    if target.is_file():
+        return target.parent, [target]
+    if not target.is_dir():
+        raise InputError("no such file or folder", SourceLocation(str(target)))
+    root = target / "inputs" if (target / "inputs").is_dir() else target
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return target, files
+
+
+def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet) -> ImportSummary:
+    """Import estate folders or single files into ``out/store.sqlite``.
+
+    Each file is one transaction; a file that fails is reported and leaves nothing
+    behind, while files imported before it stay imported.  An estate folder's
+    ``estate.yml`` is validated and kept in the store.
+    """
+    summary = ImportSummary()
+    with Store(Path(out) / STORE) as store:
+        for target in targets:
+            target = Path(target)
+            estate_yml = target / "estate.yml" if target.is_dir() else None
+            if estate_yml is not None and estate_yml.is_file():
+                text = estate_yml.read_text(encoding="utf-8")
+                parse_estate_config(text, str(estate_yml))     # refuse a broken one now
+                store.put_document("estate.yml", text)
+            base, files = _input_files(target)
+            for i, path in enumerate(files, 1):
+                source = path.relative_to(base).as_posix() if base in path.parents else path.name
+                collector = registry.collector_for(path)
+                if collector is None:
+                    summary.skipped.append((source, "no collector reads this format"))
+                    continue
+                progress(f"import [{i}/{len(files)}] {source} ({collector.NAME})")
+                try:
+                    run = collector.collect(path, source)
+                    result = store.import_observations(
+                        source, sha256_file(path), path.stat().st_size, collector.NAME,
+                        collector.VERSION, run)
+                except ScannerError as exc:
+                    summary.errors.append(exc)
+                    continue
+                summary.results.append(result)
+                summary.warnings.extend(getattr(run, "warnings", None) or [])
+    return summary
+
+
+def load_config(store: Store) -> EstateConfig:
+    text = store.document("estate.yml")
+    return parse_estate_config(text, "estate.yml") if text else EstateConfig()
+
+
+def _write_json(path: Path, data) -> Path:
+    return write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def _read_json(path: Path, stage: str):
+    if not path.is_file():
+        raise ScannerError(f"missing; run 'hdscan {stage}' first", SourceLocation(str(path)))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ScannerError(f"not valid JSON ({exc.msg})",
+                           SourceLocation(str(path), f"line {exc.lineno}")) from None
+
+
+def stage_graph(out: Path):
+    """Store → graph.json."""
+    with Store(Path(out) / STORE, create=False) as store:
+        config = load_config(store)
+        g = build_graph(store.observations(), config)
+        g.graph["estate"] = config.name
+        g.graph["store"] = store.fingerprint()
+    write_atomic(Path(out) / GRAPH, graph_io.dumps(g))
+    return g
+
+
+def load_graph(out: Path):
+    return graph_io.graph_from_dict(_read_json(Path(out) / GRAPH, "graph"))
+
+
+def stage_classify(out: Path, rule_paths: list[Path] | None = None, settings: dict | None = None):
+    """graph.json + rule packs → tags.json."""
+    from .classify.engine import classify
+    from .classify.loader import default_pack_path, load_packs
+
+    g = load_graph(out)
+    paths = [default_pack_path()] + [Path(p) for p in (rule_paths or [])]
+    packs = load_packs(paths)
+    with Store(Path(out) / STORE, create=False) as store:
+        config = load_config(store)
+    tags = classify(g, packs, assertions=config.assertions, settings=settings)
+    _write_json(Path(out) / TAGS, tags)
+    return tags
+
+
+def stage_plan(out: Path, config_path: Path | None = None):
+    """graph.json + tags.json (+ plan configuration) → plan.json."""
+    from .plan import build_plan
+    from .plan.config import load_plan_config
+
+    g = load_graph(out)
+    tags = _read_json(Path(out) / TAGS, "classify")
+    config = load_plan_config(config_path) if config_path else None
+    plan = build_plan(g, tags, config)
+    _write_json(Path(out) / PLAN, plan)
+    return plan
+
+
+def report_meta(out: Path, g) -> dict:
+    with Store(Path(out) / STORE, create=False) as store:
+        inputs = store.inputs()
+        counts = store.counts()
+        name = load_config(store).name
+    return {"estate": name, "hdscan_version": __version__,
+            "store_fingerprint": g.graph.get("store"),
+            "inputs": [{"source": i["source"], "collector": i["collector"],
+                        "observations": i["observations"]} for i in inputs],
+            "observations": counts}
+
+
+def stage_report(out: Path) -> Path:
+    """graph.json + tags.json + plan.json → report/index.html (+ SVG maps, JSON export)."""
+    from .report.html import write_report
+
+    g = load_graph(out)
+    tags = _read_json(Path(out) / TAGS, "classify")
+    plan = _read_json(Path(out) / PLAN, "plan")
+    return write_report(Path(out), g, tags, plan, report_meta(out, g))
+
+
+def stage_export(out: Path) -> Path:
+    """graph.json + tags.json + plan.json → export/hdscan.json."""
+    from .report.json_out import write_json_export
+
+    g = load_graph(out)
+    tags = _read_json(Path(out) / TAGS, "classify")
+    plan = _read_json(Path(out) / PLAN, "plan")
+    path = Path(out) / "export" / "hdscan.json"
+    write_json_export(path, g, tags, plan, report_meta(out, g))
+    return path
+
+
+def summarize(g, tags: dict, plan: dict) -> dict:
+    """The figures ``hdscan run`` ends with: hosts by data class and tier, findings, waves."""
+    by_class: dict[str, int] = {}
+    by_tier: dict[str, int] = {}
+    hosts = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "host")
+    for h in hosts:
+        r = tags.get("resolved", {}).get(h, {})
+        by_class[str(r.get("data_class", "unknown"))] = by_class.get(str(r.get("data_class", "unknown")), 0) + 1
+        by_tier[str(r.get("care_tier", "unknown"))] = by_tier.get(str(r.get("care_tier", "unknown")), 0) + 1
+    return {"hosts": len(hosts), "data_class": dict(sorted(by_class.items())),
+            "care_tier": dict(sorted(by_tier.items())),
+            "findings": len(tags.get("findings", [])),
+            "exposure_findings": sum(1 for f in tags.get("findings", [])
+                                     if "exposure" in f.get("rule", "") or
+                                     f.get("dimension") == "exposure" or
+                                     "extraterritorial" in canonical_json(f)),
+            "waves": len(plan.get("waves", [])),
+            "hybrid_flows": len(plan.get("hybrid_flows", []))}

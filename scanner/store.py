@@ -1,0 +1,186 @@
+"""Owns the estate store: the observations of one estate, in one SQLite file.
+
+The store is append-only and content-addressed:
+
+* an observation's id is the hash of its content (kind, fields, evidence), so the same
+  fact from the same place is stored once however often it is imported;
+* an input file is recorded by the sha256 of its bytes and the collector version that
+  read it, so importing the same file twice is a no-op;
+* each input file is imported in ONE transaction: a collector error, a crash or a
+  ``kill -9`` mid-import leaves the store exactly as it was before that file.
+
+Everything after the observations (graph, tags, plan, reports) is derived from this
+store, so it is the only thing that must be kept and carried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import ScannerError, SourceLocation, StoreError
+from .model.observations import Observation, canonical_json
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inputs (
+    sha256 TEXT NOT NULL, collector TEXT NOT NULL, collector_version TEXT NOT NULL,
+    source TEXT NOT NULL, size INTEGER NOT NULL, observations INTEGER NOT NULL,
+    PRIMARY KEY (sha256, collector, collector_version));
+CREATE TABLE IF NOT EXISTS observations (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, evidence TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS observations_kind ON observations (kind);
+CREATE TABLE IF NOT EXISTS documents (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, body TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one input file gave: new observations stored, or skipped as already known."""
+
+    source: str
+    collector: str
+    observations: int
+    new: int
+    skipped: bool
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Store:
+    """An estate store on disk.  Use as a context manager or call ``close()``."""
+
+    def __init__(self, path: Path, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise StoreError("no estate store here; run 'hdscan import' first",
+                             SourceLocation(str(self.path)))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a readable hdscan store ({exc})",
+                             SourceLocation(str(self.path))) from exc
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"store schema version {row[0]}, this hdscan reads version "
+                             f"{SCHEMA_VERSION}", SourceLocation(str(self.path)))
+
+    # -- context manager ------------------------------------------------------------
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing --------------------------------------------------------------------
+    def known_input(self, sha256: str, collector: str, version: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM inputs WHERE sha256=? AND collector=? AND collector_version=?",
+            (sha256, collector, version)).fetchone()
+        return row is not None
+
+    def import_observations(self, source: str, sha256: str, size: int, collector: str,
+                            version: str, observations: Iterable[Observation]) -> ImportResult:
+        """Store every observation of one input in a single transaction.
+
+        If iterating ``observations`` raises (bad input), nothing of this input is kept
+        and the exception propagates.
+        """
+        if self.known_input(sha256, collector, version):
+            return ImportResult(source, collector, 0, 0, True)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            before = db.total_changes
+            count = 0
+            batch = []
+            for obs in observations:
+                batch.append((obs.id, obs.kind, canonical_json(obs.data),
+                               canonical_json(obs.evidence.to_dict())))
+                count += 1
+                if len(batch) >= 5000:
+                    db.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?)", batch)
+                    batch.clear()
+            if batch:
+                db.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?)", batch)
+            new = db.total_changes - before
+            db.execute("INSERT INTO inputs VALUES (?,?,?,?,?,?)",
+                       (sha256, collector, version, source, size, count))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return ImportResult(source, collector, count, new, False)
+
+    def put_document(self, name: str, body: str) -> bool:
+        """Keep a small declared document (``estate.yml``); True if it changed."""
+        sha = hashlib.sha256(body.encode("utf-8")).hexdigest()
+        row = self._db.execute("SELECT sha256 FROM documents WHERE name=?", (name,)).fetchone()
+        if row and row[0] == sha:
+            return False
+        self._db.execute("INSERT OR REPLACE INTO documents VALUES (?,?,?)", (name, sha, body))
+        return True
+
+    # -- reading --------------------------------------------------------------------
+    def document(self, name: str) -> str | None:
+        row = self._db.execute("SELECT body FROM documents WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def observations(self, kinds: Iterable[str] | None = None) -> Iterator[Observation]:
+        """Every stored observation, sorted by id (deterministic), optionally by kind."""
+        if kinds is None:
+            cur = self._db.execute("SELECT kind, data, evidence FROM observations ORDER BY id")
+        else:
+            kinds = sorted(set(kinds))
+            marks = ",".join("?" * len(kinds))
+            cur = self._db.execute(
+                f"SELECT kind, data, evidence FROM observations WHERE kind IN ({marks}) "
+                "ORDER BY id", kinds)
+        for kind, data, evidence in cur:
+            yield Observation.from_dict({"kind": kind, "data": json.loads(data),
+                                         "evidence": json.loads(evidence)})
+
+    def inputs(self) -> list[dict]:
+        cur = self._db.execute("SELECT source, collector, collector_version, sha256, size, "
+                               "observations FROM inputs ORDER BY source, collector")
+        cols = ["source", "collector", "collector_version", "sha256", "size", "observations"]
+        return [dict(zip(cols, row)) for row in cur]
+
+    def counts(self) -> dict[str, int]:
+        cur = self._db.execute("SELECT kind, COUNT(*) FROM observations GROUP BY kind ORDER BY kind")
+        return dict(cur.fetchall())
+
+    def fingerprint(self) -> str:
+        """A hash of everything stored: equal fingerprints ⇒ equal stores."""
+        h = hashlib.sha256()
+        for (oid,) in self._db.execute("SELECT id FROM observations ORDER BY id"):
+            h.update(oid.encode())
+        for (name, sha) in self._db.execute("SELECT name, sha256 FROM documents ORDER BY name"):
+            h.update(f"{name}={sha}".encode())
+        return h.hexdigest()
+
