@@ -83,20 +83,22 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
     Example: hdscan run sample_estates/ch-saint-aurelien -o out/
     """
     try:
-        _stage(1, 5, f"import {estate}", quiet)
+        _stage(1, 6, f"import {estate}", quiet)
         summary = _import([estate], out, quiet)
         if summary.errors:
             click.echo(f"hdscan: {len(summary.errors)} input file(s) refused; fix them or "
                        "remove them, then run again (what was imported is kept)", err=True)
             sys.exit(1)
-        _stage(2, 5, "graph", quiet)
+        _stage(2, 6, "graph", quiet)
         g = pipeline.stage_graph(out)
-        _stage(3, 5, "classify", quiet)
+        _stage(3, 6, "classify", quiet)
         tags = pipeline.stage_classify(out, list(rules))
-        _stage(4, 5, "plan", quiet)
+        _stage(4, 6, "plan", quiet)
         plan = pipeline.stage_plan(out, plan_config)
-        _stage(5, 5, "report", quiet)
+        _stage(5, 6, "report", quiet)
         report = pipeline.stage_report(out)
+        _stage(6, 6, "export", quiet)
+        export = pipeline.stage_export(out)
     except ScannerError as exc:
         _fail(exc)
     s = pipeline.summarize(g, tags, plan)
@@ -108,6 +110,7 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
     click.echo(f"{s['waves']} migration waves, {s['hybrid_flows']} cross-site flows to open "
                "during the hybrid period")
     click.echo(f"report: {report}")
+    click.echo(f"export: {export}")
 
 
 @main.command("import")

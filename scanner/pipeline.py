@@ -27,7 +27,6 @@ from .fileio import write_atomic
 from .graph import io as graph_io
 from .graph.build import build_graph
 from .ingest.estate_file import EstateConfig, parse_estate_config
-from .model.observations import canonical_json
 from .store import ImportResult, Store, sha256_file
 
 STORE = "store.sqlite"
@@ -215,8 +214,6 @@ def summarize(g, tags: dict, plan: dict) -> dict:
             "care_tier": dict(sorted(by_tier.items())),
             "findings": len(tags.get("findings", [])),
             "exposure_findings": sum(1 for f in tags.get("findings", [])
-                                     if "exposure" in f.get("rule", "") or
-                                     f.get("dimension") == "exposure" or
-                                     "extraterritorial" in canonical_json(f)),
+                                     if f.get("dimension") == "exposure"),
             "waves": len(plan.get("waves", [])),
             "hybrid_flows": len(plan.get("hybrid_flows", []))}

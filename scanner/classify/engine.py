@@ -120,6 +120,7 @@ def _findings(state: _State, resolved: dict) -> list:
             because = str(spec.get("because", "{entity} reaches {origin}")).format(
                 entity=entity, origin=origin, value=tag["value"], klass=klass or "unknown")
             out.append({"id": f"finding:{digest}", "entity": entity, "severity": severity,
+                        "dimension": prop.dimension, "value": tag["value"],
                         "title": str(spec.get("title", prop.id)),
                         "because": " ".join(because.split()), "rule": prop.id,
                         "evidence": list(tag["evidence"]), "via": list(tag["via"] or [])})
@@ -185,6 +186,7 @@ def classify(graph, packs, assertions=(), settings=None) -> dict:
     for entity, a in unknown_entities:
         digest = hashlib.sha256(f"manual|{entity}".encode()).hexdigest()[:16]
         findings.append({"id": f"finding:{digest}", "entity": entity, "severity": "low",
+                         "dimension": None, "value": None,
                          "title": "manual assertion names an entity hdscan has not seen",
                          "because": f"asserted by {a['author']}, but no observation names it",
                          "rule": MANUAL, "evidence": [], "via": []})
