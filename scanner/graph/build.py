@@ -330,7 +330,7 @@ class _Builder:
         d = o.data
         owner = ids.host_id(self.identity._short(d["host"]))
         self.node(owner, o.id)
-        scheme = d["scheme"].lower()
+        scheme = (d.get("scheme") or "tcp").lower()
         engine = ENGINE_ALIASES.get(scheme)
         port = d.get("target_port") or DEFAULT_PORT.get(engine or scheme, 0)
         if engine and d.get("target_database"):

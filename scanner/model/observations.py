@@ -74,7 +74,7 @@ KINDS: dict[str, dict[str, str]] = {
     # A dependency read from an application's configuration (connection string, endpoint).
     "config_ref": {
         "host": "str", "application": "str", "target_host": "str", "target_port": "int",
-        "scheme": "str",  # postgresql | mysql | oracle | sqlserver | mllp | dicom | http | https | ldap | smb
+        "scheme": "str",  # postgresql | mysql | oracle | sqlserver | mllp | dicom | http | https | ldap | ldaps | smb | mongodb | tcp
         "target_database": "str", "key": "str",
     },
 }
