@@ -1,0 +1,115 @@
+"""Owns what the planner knows about each host: its classification, its size, and
+whether it moves, stays on site, or is shared infrastructure.
+
+``HostFacts`` reads the graph and ``tags["resolved"]`` once; ``decide_stays`` applies
+the stay rules of docs/planner.md (device class, role, client-only, configured
+exclusion) and lists external endpoints, each with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..graph import queries as q
+from .reasons import reason
+
+STAY_DEVICE_CLASSES = {"medical_device": "a medical device stays beside its patients",
+                       "workstation": "a user workstation stays on site",
+                       "network": "network equipment stays on site"}
+STAY_ROLES = {"modality": "an imaging modality stays in its department",
+              "lab-analyzer": "a lab analyser stays in the laboratory",
+              "workstation": "a user workstation stays on site"}
+SHARED_ROLES = ("directory", "DNS")
+# Roles that touch every database or share by design; their flows never glue groups.
+GATHERING_ROLES = ("backup",)
+DATA_RANK = {None: -1, "none": 0, "personal": 1, "health": 2}
+HOSTING_RANK = {None: -1, "any": 0, "hds": 1, "secnumcloud": 2}
+
+
+def tier_rank(tier: int | None) -> int:
+    """Higher is more critical: tier 1 → 4, tier 4 → 1, unknown → 0."""
+    return 5 - tier if tier in (1, 2, 3, 4) else 0
+
+
+def short(node: str) -> str:
+    """``host:dpi-db01`` → ``dpi-db01`` (for reason texts)."""
+    return node.split(":", 1)[1] if ":" in node else node
+
+
+@dataclass(frozen=True)
+class Host:
+    id: str
+    roles: tuple[str, ...]
+    data_class: str | None
+    care_tier: int | None
+    hosting: str | None
+    device_class: str
+    data_bytes: int | None
+    has_service: bool
+    agent: bool
+
+    @property
+    def shared(self) -> bool:
+        return any(r in SHARED_ROLES for r in self.roles)
+
+    @property
+    def gathering(self) -> bool:
+        return self.shared or any(r in GATHERING_ROLES for r in self.roles)
+
+
+def host_facts(g, tags: dict) -> dict[str, Host]:
+    """Every host node of the graph, with its resolved classification and its size."""
+    resolved = tags.get("resolved", {}) if isinstance(tags, dict) else {}
+    out = {}
+    for node in sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "host"):
+        d = g.nodes[node]
+        r = resolved.get(node, {}) or {}
+        db_bytes = [g.nodes[db].get("bytes") for db in q.databases(g, node)]
+        db_bytes = [b for b in db_bytes if isinstance(b, int)]
+        size = d.get("disk_used_bytes")
+        if not isinstance(size, int):
+            size = sum(db_bytes) if db_bytes else None
+        tier = r.get("care_tier")
+        out[node] = Host(
+            id=node, roles=tuple(sorted(r.get("role") or [])), data_class=r.get("data_class"),
+            care_tier=tier if tier in (1, 2, 3, 4) else None, hosting=r.get("hosting"),
+            device_class=d.get("device_class") or "unknown", data_bytes=size,
+            has_service=bool(q.services(g, node)), agent=bool(d.get("agent")))
+    return out
+
+
+def stay_reason(h: Host, excluded: bool) -> dict | None:
+    """Why a host never moves, or None when it moves."""
+    if excluded:
+        return reason("exclusion", f"{short(h.id)} is excluded by the plan configuration")
+    if h.device_class in STAY_DEVICE_CLASSES:
+        return reason("device-class", f"{short(h.id)} is a {h.device_class.replace('_', ' ')}: "
+                                      f"{STAY_DEVICE_CLASSES[h.device_class]}")
+    for role in sorted(STAY_ROLES):
+        if role in h.roles:
+            return reason("stay-role", f"{short(h.id)} has role {role}: {STAY_ROLES[role]}")
+    if not h.has_service and not h.agent and h.device_class == "unknown":
+        return reason("client-only", f"{short(h.id)} runs no service and has no inventory; "
+                                     "seen only as a client, most likely a user device "
+                                     "(assert its role or pin it to move it)")
+    return None
+
+
+def decide_stays(g, facts: dict[str, Host], tags: dict, exclusions) -> tuple[list, list, set]:
+    """(stays, external, staying host ids), each list sorted."""
+    excluded = set(exclusions)
+    stays, staying = [], set()
+    for node in sorted(facts):
+        r = stay_reason(facts[node], node in excluded)
+        if r is not None:
+            stays.append({"host": node, "kind": r["kind"], "reason": r["text"]})
+            staying.add(node)
+    resolved = tags.get("resolved", {}) if isinstance(tags, dict) else {}
+    external = []
+    for node in sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "endpoint"):
+        exposure = (resolved.get(node) or {}).get("exposure")
+        text = "outside the estate: not moved; hosts that use it need an opening at the target"
+        if exposure and exposure != "none":
+            text += f" (exposure: {exposure})"
+        external.append({"endpoint": node, "reason": text})
+    return stays, external, staying

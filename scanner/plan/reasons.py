@@ -1,0 +1,41 @@
+"""Owns the planner's reasons: the closed list of reason kinds and their constructor.
+
+Every group, wave and stay carries ``{"kind": …, "text": …}`` (plus ``evidence``, the
+observation ids behind it, when an edge of the graph is the cause).  docs/planner.md
+explains each kind; a test keeps that page and ``KINDS`` in step.
+"""
+
+from __future__ import annotations
+
+KINDS = {
+    # groups: why hosts move together
+    "db_link": "a database reads another through a database link",
+    "database": "an application talks a database protocol to another host's database",
+    "file-share": "a server uses another server's SMB file share",
+    "pin": "the plan configuration pins hosts together",
+    "single": "no must-move-together dependency: the host moves alone",
+    # stays
+    "exclusion": "the plan configuration excludes the host",
+    "device-class": "the host's device class never moves",
+    "stay-role": "the host's role never moves",
+    "client-only": "a host with no service and no inventory, seen only as a client",
+    # waves: why a group is placed where it is
+    "foundation": "shared infrastructure (directory, DNS) placed first",
+    "pilot": "a low-risk group placed in the pilot wave",
+    "risk-order": "groups move from the least to the most critical",
+    "care-chain": "groups coupled by clinical interface flows kept in one or consecutive waves",
+    "ordering": "a configured ordering forces a later wave",
+    "capacity": "the previous wave was full",
+    "tier1-limit": "the previous wave already held its tier-1 groups",
+    "exceeds-capacity": "a group larger than the wave capacity placed alone",
+}
+
+
+def reason(kind: str, text: str, evidence=None) -> dict:
+    """A reason of a known kind; ``evidence`` is a list of observation ids."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown plan reason kind {kind!r}")
+    out = {"kind": kind, "text": text}
+    if evidence:
+        out["evidence"] = sorted(set(evidence))
+    return out
