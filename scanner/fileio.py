@@ -22,6 +22,10 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
             f.write(blob)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates 0600 files; derived files get the usual umask-based mode.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, path)
     except BaseException:
         try:

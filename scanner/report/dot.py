@@ -1,0 +1,227 @@
+"""Owns the Graphviz DOT source of the two report maps: the estate and the migration waves.
+
+DOT is written by hand with one quoting function (``quote``) rather than through the
+``graphviz`` package, whose ``quote()`` passes any ``<…>`` string through as an HTML-like
+label: names here come from traffic and must always be plain text.  Node ids are short
+(``n0``, ``c0``) and given in sorted order, so the same inputs give the same source.
+
+Over ``COLLAPSE_ABOVE`` hosts the maps draw move groups (or, for hosts in no group, their
+site) instead of hosts, so a 5,000-host estate still gives a readable, quickly laid-out map.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import model
+
+COLLAPSE_ABOVE = 300
+LABEL_EDGES_UP_TO = 30  # above, an edge's protocols/ports go to its tooltip, not on the map
+
+FILL = {"health": "#f4a3a3", "personal": "#f9d38c", "none": "#c9def5", None: "#e2e2e2"}
+_CLASS_RANK = {"health": 3, "personal": 2, "none": 1, None: 0}
+EDGE_STYLE = {
+    "flow": 'color="#8a8a8a"',
+    "db_link": 'color="#1f5fbf", style=dashed, penwidth=2',
+    "config_ref": 'color="#7a3fb0", style=dotted, penwidth=1.5',
+}
+_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+_MAX_LABELS = 3
+
+
+def quote(*lines: str) -> str:
+    """A DOT double-quoted string showing ``lines`` as plain text, one per line."""
+    parts = []
+    for line in lines:
+        text = _CTRL.sub(" ", str(line)).replace("\\", "\\\\").replace('"', '\\"')
+        parts.append(text)
+    return '"' + "\\n".join(parts) + '"'
+
+
+def _tier_style(tier) -> str:
+    if tier == 1:
+        return 'shape=doubleoctagon, style=filled, penwidth=2'
+    if tier == 2:
+        return 'shape=box, style=filled, penwidth=2.5'
+    if tier == 3:
+        return 'shape=box, style=filled, penwidth=1'
+    if tier == 4:
+        return 'shape=box, style="filled,dashed", penwidth=1'
+    return 'shape=box, style="filled,dotted", penwidth=1'
+
+
+def _header(name: str, rankdir: str = "LR") -> list[str]:
+    return [f"digraph {name} {{",
+            f'  graph [rankdir={rankdir}, fontname="Helvetica", fontsize=11, newrank=true, '
+            'nodesep=0.25, ranksep=0.6];',
+            '  node [fontname="Helvetica", fontsize=9];',
+            '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.6];']
+
+
+def _edge_label(labels: list[str]) -> str:
+    shown = labels[:_MAX_LABELS] + (["…"] if len(labels) > _MAX_LABELS else [])
+    return ", ".join(shown)
+
+
+def _resolved(tags: dict, entity: str) -> dict:
+    return (tags.get("resolved", {}) or {}).get(entity, {}) or {}
+
+
+def _class(tags, entity):
+    c = _resolved(tags, entity).get("data_class")
+    return c if c in FILL else None
+
+
+def _endpoint_lines(g, tags, text, ext_ids, ids_of) -> list[str]:
+    out = [f"  subgraph cluster_ext {{ label={quote(text['external'])}; style=dashed; "
+           'color="#999999"; rank=sink;']
+    for e in ext_ids:
+        exposed = _resolved(tags, e).get("exposure") == "extraterritorial_cloud"
+        colour = 'color="#d00000", fontcolor="#d00000", penwidth=2.5' if exposed else 'color="#777777"'
+        name = g.nodes[e].get("name") or e.split(":", 1)[-1]
+        out.append(f"    {ids_of[e]} [label={quote(name)}, shape=ellipse, style=filled, "
+                   f'fillcolor="#ffffff", {colour}, tooltip={quote(e)}];')
+    out.append("  }")
+    return out
+
+
+def estate_dot(g, tags: dict, plan: dict, text: dict) -> str:
+    """The dependency map: hosts by site, external endpoints at the edge."""
+    hosts = model.host_ids(g)
+    if len(hosts) > COLLAPSE_ABOVE:
+        return _estate_collapsed(g, tags, plan, text, hosts)
+    exts = model.endpoint_ids(g)
+    ids_of = {n: f"n{i}" for i, n in enumerate(hosts + exts)}
+    lines = _header("estate")
+    by_site: dict[str, list[str]] = {}
+    for h in hosts:
+        by_site.setdefault(str(g.nodes[h].get("site") or ""), []).append(h)
+    for i, site in enumerate(sorted(by_site)):
+        label = site if site else text["site_none"]
+        lines.append(f"  subgraph cluster_s{i} {{ label={quote(label)}; style=rounded; "
+                     'color="#5b7083";')
+        for h in by_site[site]:
+            r = _resolved(tags, h)
+            name = g.nodes[h].get("name") or h.split(":", 1)[-1]
+            roles = ", ".join(sorted(str(x) for x in (r.get("role") or []) if x != "unknown"))
+            label = quote(name, roles) if roles else quote(name)
+            lines.append(f"    {ids_of[h]} [label={label}, {_tier_style(r.get('care_tier'))}, "
+                         f'fillcolor="{FILL[_class(tags, h)]}", tooltip={quote(h)}];')
+        lines.append("  }")
+    if exts:
+        lines += _endpoint_lines(g, tags, text, exts, ids_of)
+    where = "label" if len(hosts) <= LABEL_EDGES_UP_TO else "tooltip"
+    for e in model.host_edges(g):
+        if e["source"] in ids_of and e["target"] in ids_of:
+            lines.append(f"  {ids_of[e['source']]} -> {ids_of[e['target']]} "
+                         f"[{EDGE_STYLE[e['kind']]}, {where}={quote(_edge_label(e['labels']))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _buckets(g, plan: dict, hosts: list[str], text: dict) -> dict[str, str]:
+    """host → bucket label: its move group, else its site."""
+    where = model.placement(plan)
+    out = {}
+    for h in hosts:
+        group = where.get(h, {}).get("group")
+        if group:
+            out[h] = f"{text['group']} {group}"
+        else:
+            out[h] = f"{g.nodes[h].get('site') or text['site_none']}"
+    return out
+
+
+def _estate_collapsed(g, tags, plan, text, hosts) -> str:
+    bucket = _buckets(g, plan, hosts, text)
+    members: dict[str, list[str]] = {}
+    for h in hosts:
+        members.setdefault(bucket[h], []).append(h)
+    exposed = [e for e in model.endpoint_ids(g)
+               if _resolved(tags, e).get("exposure") == "extraterritorial_cloud"]
+    ids_of = {b: f"c{i}" for i, b in enumerate(sorted(members))}
+    ids_of |= {e: f"n{i}" for i, e in enumerate(exposed)}
+    lines = _header("estate")
+    lines.append(f"  label={quote(text['map_collapsed'].format(limit=COLLAPSE_ABOVE))}; labelloc=t;")
+    for b in sorted(members):
+        worst = max((_class(tags, h) for h in members[b]), key=lambda c: _CLASS_RANK[c])
+        tier = min((t for t in (_resolved(tags, h).get("care_tier") for h in members[b])
+                    if isinstance(t, int)), default=None)
+        lines.append(f"  {ids_of[b]} [label={quote(b, f'{len(members[b])} ' + text['hosts_word'])}, "
+                     f'{_tier_style(tier)}, fillcolor="{FILL[worst]}"];')
+    if exposed:
+        lines += _endpoint_lines(g, tags, text, exposed, ids_of)
+    counts: dict[tuple[str, str, str], int] = {}
+    for e in model.host_edges(g):
+        src = ids_of.get(bucket.get(e["source"], e["source"]))
+        dst = ids_of.get(bucket.get(e["target"], e["target"]))
+        if src and dst and src != dst:
+            counts[(src, dst, e["kind"])] = counts.get((src, dst, e["kind"]), 0) + 1
+    for (src, dst, kind), n in sorted(counts.items()):
+        lines.append(f"  {src} -> {dst} [{EDGE_STYLE[kind]}, label={quote(str(n))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def waves_dot(g, tags: dict, plan: dict, text: dict) -> str:
+    """The waves map: one cluster per wave in order, staying hosts apart, crossings in red."""
+    hosts = model.host_ids(g)
+    where = model.placement(plan)
+    collapsed = len(hosts) > COLLAPSE_ABOVE
+    unit = _buckets(g, plan, hosts, text) if collapsed else {h: h for h in hosts}
+
+    def column(h):
+        place = where.get(h, {})
+        if place.get("wave") is not None:
+            return ("w", place["wave"])
+        if place.get("stays") is not None:
+            return ("stay", 0)
+        return ("none", 0)
+
+    units: dict[str, tuple] = {}
+    for h in hosts:
+        units.setdefault(unit[h], column(h))
+    ids_of = {u: f"n{i}" for i, u in enumerate(sorted(units))}
+    columns: dict[tuple, list[str]] = {}
+    for u, col in units.items():
+        columns.setdefault(col, []).append(u)
+    names = {w.get("number"): w.get("name") for w in model.waves(plan)}
+    order = sorted((c for c in columns if c[0] == "w"), key=lambda c: c[1])
+    order += [c for c in (("stay", 0), ("none", 0)) if c in columns]
+    lines = _header("waves")
+    for i, col in enumerate(order):
+        if col[0] == "w":
+            label = f"{text['wave']} {col[1]}" + (f" — {names[col[1]]}" if names.get(col[1]) else "")
+            style = 'style=rounded; color="#2b6a3f"'
+        else:
+            label = text["stays_cluster"] if col[0] == "stay" else text["unplanned"]
+            style = 'style="rounded,dashed"; color="#888888"'
+        lines.append(f"  subgraph cluster_w{i} {{ label={quote(label)}; {style}; rank=same;")
+        for u in sorted(columns[col]):
+            if collapsed:
+                count = sum(1 for h in hosts if unit[h] == u)
+                lines.append(f"    {ids_of[u]} [label={quote(u, f'{count} ' + text['hosts_word'])}, "
+                             'shape=box, style=filled, fillcolor="#eeeeee"];')
+            else:
+                r = _resolved(tags, u)
+                name = g.nodes[u].get("name") or u.split(":", 1)[-1]
+                lines.append(f"    {ids_of[u]} [label={quote(name)}, {_tier_style(r.get('care_tier'))}, "
+                             f'fillcolor="{FILL[_class(tags, u)]}", tooltip={quote(u)}];')
+        lines.append("  }")
+    # invisible chain: one column per wave (rank=same), left to right in plan order
+    firsts = [ids_of[sorted(columns[col])[0]] for col in order]
+    for a, b in zip(firsts, firsts[1:]):
+        lines.append(f"  {a} -> {b} [style=invis, weight=10];")
+    seen = set()
+    for e in model.host_edges(g):
+        if e["source"] not in unit or e["target"] not in unit:
+            continue
+        a, b = unit[e["source"]], unit[e["target"]]
+        if a == b or (a, b) in seen:
+            continue
+        seen.add((a, b))
+        crossing = units[a] != units[b]
+        style = 'color="#d00000", penwidth=2' if crossing else 'color="#b0b0b0"'
+        lines.append(f"  {ids_of[a]} -> {ids_of[b]} [{style}, constraint=false];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,252 @@
+"""Owns the report's view of an estate: graph + tags + plan + meta turned into sorted rows.
+
+Render only, never decide: every figure here is read from the graph, ``tags.json`` and
+``plan.json`` as they are; this module only projects (a service's flow becomes a flow
+between two hosts), counts and sorts.  The plan is read with ``.get()`` throughout, so a
+plan missing a section shows an empty table rather than failing.
+"""
+
+from __future__ import annotations
+
+from ..model import ids
+from .i18n import value_label
+
+DATA_CLASSES = ["health", "personal", "none", None]
+TIERS = [1, 2, 3, 4, None]
+HOSTINGS = ["secnumcloud", "hds", "any", None]
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def host_ids(g) -> list[str]:
+    return sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "host")
+
+
+def endpoint_ids(g) -> list[str]:
+    return sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "endpoint")
+
+
+def owner(g, node: str) -> str | None:
+    """The host (or endpoint) a node stands for on a host-level map."""
+    data = g.nodes[node] if node in g else {}
+    kind = data.get("kind")
+    if kind in ("host", "endpoint"):
+        return node
+    if data.get("host"):
+        return data["host"]
+    try:
+        return ids.host_of(node)
+    except ValueError:
+        return None
+
+
+def _flow_label(attrs: dict) -> str:
+    proto = attrs.get("protocol") or "unknown"
+    port = attrs.get("port")
+    return f"{proto}/{port}" if port is not None else str(proto)
+
+
+def host_edges(g) -> list[dict]:
+    """Dependencies between hosts (and endpoints), one per (source, target, kind).
+
+    ``flow`` and ``config_ref`` edges run from the client host to the host of the service
+    or database; ``db_link`` edges from the host of the reading database to the host of the
+    read one.  ``labels`` are the sorted ``protocol/port`` (flows), mechanisms (links) or
+    schemes (config references) merged into the edge.
+    """
+    merged: dict[tuple[str, str, str], set[str]] = {}
+    for u, v, key, attrs in g.edges(keys=True, data=True):
+        kind = attrs.get("kind", key)
+        if kind not in ("flow", "config_ref", "db_link"):
+            continue
+        src, dst = owner(g, u), owner(g, v)
+        if not src or not dst or src == dst:
+            continue
+        if kind == "flow":
+            label = _flow_label(attrs)
+        elif kind == "db_link":
+            mech = attrs.get("mechanism") or attrs.get("mechanisms") or []
+            label = ", ".join(sorted(mech)) if isinstance(mech, list) else str(mech)
+        else:
+            label = str(attrs.get("scheme") or "")
+        merged.setdefault((src, dst, kind), set()).add(label)
+    return [{"source": s, "target": t, "kind": k, "labels": sorted(x for x in merged[(s, t, k)] if x)}
+            for s, t, k in sorted(merged)]
+
+
+def placement(plan: dict) -> dict[str, dict]:
+    """host id → {group, wave (number), wave_name, stays (reason or None)} from the plan."""
+    where: dict[str, dict] = {}
+
+    def slot(h):
+        return where.setdefault(h, {"group": None, "wave": None, "wave_name": None, "stays": None})
+
+    for group in plan.get("groups", []) or []:
+        for h in group.get("hosts", []) or []:
+            slot(h)["group"] = group.get("id")
+    for wave in plan.get("waves", []) or []:
+        for h in wave.get("hosts", []) or []:
+            slot(h)["wave"] = wave.get("number")
+            slot(h)["wave_name"] = wave.get("name")
+    for stay in plan.get("stays", []) or []:
+        if stay.get("host"):
+            slot(stay["host"])["stays"] = stay.get("reason") or ""
+    return where
+
+
+def waves(plan: dict) -> list[dict]:
+    """The plan's waves in order of their number."""
+    return sorted(plan.get("waves", []) or [], key=lambda w: (w.get("number") is None, w.get("number") or 0,
+                                                                str(w.get("id"))))
+
+
+def human_bytes(n, lang: str) -> str:
+    if n is None:
+        return "–"
+    units = ["o", "Ko", "Mo", "Go", "To", "Po"] if lang == "fr" else ["B", "KB", "MB", "GB", "TB", "PB"]
+    value, unit = float(n), 0
+    while value >= 1000 and unit < len(units) - 1:
+        value, unit = value / 1000, unit + 1
+    text = f"{int(value)}" if unit == 0 else f"{value:.1f}"
+    if lang == "fr":
+        text = text.replace(".", ",")
+    return f"{text} {units[unit]}"
+
+
+def _related(g, host: str, resolved: dict) -> set[str]:
+    found = {host}
+    for entity in resolved:
+        if entity.startswith(("svc:", "db:")):
+            if owner(g, entity) == host:
+                found.add(entity)
+    return found
+
+
+def _tag_key(t: dict):
+    return (str(t.get("entity")), str(t.get("dimension")), str(t.get("rule")), str(t.get("value")))
+
+
+def summary(g, tags: dict, plan: dict, lang: str) -> dict:
+    resolved = tags.get("resolved", {}) or {}
+    hosts = host_ids(g)
+    matrix = {(c, t): 0 for c in DATA_CLASSES for t in TIERS}
+    hosting = {h: 0 for h in HOSTINGS}
+    for h in hosts:
+        r = resolved.get(h, {}) or {}
+        c = r.get("data_class") if r.get("data_class") in DATA_CLASSES else None
+        t = r.get("care_tier") if r.get("care_tier") in TIERS else None
+        matrix[(c, t)] += 1
+        hs = r.get("hosting") if r.get("hosting") in HOSTINGS else None
+        hosting[hs] += 1
+    rows = []
+    for c in DATA_CLASSES:
+        cells = [matrix[(c, t)] for t in TIERS]
+        rows.append({"label": value_label(lang, "data_class", c), "cells": cells, "total": sum(cells)})
+    exposure = [f for f in findings(tags, lang) if f["dimension"] == "exposure"]
+    return {
+        "hosts": len(hosts),
+        "tiers": [value_label(lang, "care_tier", t) for t in TIERS],
+        "class_rows": rows,
+        "tier_totals": [sum(matrix[(c, t)] for c in DATA_CLASSES) for t in TIERS],
+        "hosting": [{"label": value_label(lang, "hosting", h), "count": hosting[h]} for h in HOSTINGS],
+        "exposure_findings": exposure,
+        "findings": len(tags.get("findings", []) or []),
+        "waves": len(plan.get("waves", []) or []),
+        "hybrid_flows": len(plan.get("hybrid_flows", []) or []),
+    }
+
+
+def systems(g, tags: dict, plan: dict, lang: str) -> list[dict]:
+    """One row per host, with the rules behind its tags (its services' and databases' too)."""
+    resolved = tags.get("resolved", {}) or {}
+    by_entity: dict[str, list[dict]] = {}
+    for t in tags.get("tags", []) or []:
+        by_entity.setdefault(str(t.get("entity")), []).append(t)
+    where = placement(plan)
+    rows = []
+    for h in host_ids(g):
+        data = g.nodes[h]
+        r = resolved.get(h, {}) or {}
+        own = [t for e in sorted(_related(g, h, resolved)) for t in by_entity.get(e, [])]
+        rules = [{"dimension": str(t.get("dimension")), "value": str(t.get("value")),
+                  "rule": str(t.get("rule") or ""), "because": str(t.get("because") or ""),
+                  "on": "" if t.get("entity") == h else str(t.get("entity"))}
+                 for t in sorted(own, key=lambda t: (str(t.get("dimension")), _tag_key(t)))]
+        place = where.get(h, {})
+        roles = r.get("role") or []
+        rows.append({
+            "id": h,
+            "name": str(data.get("name") or h.split(":", 1)[-1]),
+            "site": data.get("site"),
+            "addresses": sorted(str(a) for a in data.get("addresses", []) or []),
+            "roles": sorted(str(x) for x in (roles if isinstance(roles, list) else [roles])),
+            "data_class": value_label(lang, "data_class", r.get("data_class")),
+            "data_class_key": str(r.get("data_class") or "unknown"),
+            "care_tier": value_label(lang, "care_tier", r.get("care_tier")),
+            "hosting": value_label(lang, "hosting", r.get("hosting")),
+            "exposure": value_label(lang, "exposure", r.get("exposure")),
+            "group": place.get("group") or "",
+            "wave": "" if place.get("wave") is None else str(place.get("wave")),
+            "stays": place.get("stays"),
+            "rules": rules,
+        })
+    return rows
+
+
+def findings(tags: dict, lang: str) -> list[dict]:
+    rows = []
+    for f in tags.get("findings", []) or []:
+        rows.append({"id": str(f.get("id", "")), "entity": str(f.get("entity", "")),
+                     "severity_key": str(f.get("severity", "")),
+                     "severity": value_label(lang, "severity", f.get("severity")),
+                     "dimension": str(f.get("dimension", "")),
+                     "title": str(f.get("title", "")), "because": str(f.get("because", "")),
+                     "rule": str(f.get("rule", ""))})
+    return sorted(rows, key=lambda f: (_SEVERITY_ORDER.get(f["severity_key"], 9), f["entity"], f["id"]))
+
+
+def wave_rows(plan: dict, lang: str) -> list[dict]:
+    rows = []
+    for w in waves(plan):
+        reasons = [r.get("text", "") if isinstance(r, dict) else str(r) for r in w.get("reasons", []) or []]
+        window = w.get("window")
+        if isinstance(window, dict):
+            window = " → ".join(str(window[k]) for k in sorted(window))
+        rows.append({"number": "" if w.get("number") is None else str(w.get("number")),
+                     "name": str(w.get("name") or w.get("id") or ""),
+                     "groups": sorted(str(x) for x in w.get("groups", []) or []),
+                     "hosts": sorted(str(x) for x in w.get("hosts", []) or []),
+                     "data_volume": human_bytes(w.get("data_bytes"), lang),
+                     "window": "" if window is None else str(window),
+                     "reasons": [str(x) for x in reasons]})
+    return rows
+
+
+def stay_rows(plan: dict) -> list[dict]:
+    return sorted(({"host": str(s.get("host", "")), "reason": str(s.get("reason", ""))}
+                   for s in plan.get("stays", []) or []), key=lambda s: s["host"])
+
+
+def external_rows(plan: dict) -> list[dict]:
+    return sorted(({"endpoint": str(e.get("endpoint", "")), "reason": str(e.get("reason") or "")}
+                   for e in plan.get("external", []) or []), key=lambda e: e["endpoint"])
+
+
+def hybrid_rows(plan: dict) -> list[dict]:
+    rows = [{"source": str(f.get("source", "")), "destination": str(f.get("destination", "")),
+             "port": "" if f.get("port") is None else str(f.get("port")),
+             "protocol": str(f.get("protocol") or ""),
+             "from_wave": "" if f.get("from_wave") is None else str(f.get("from_wave")),
+             "until_wave": "" if f.get("until_wave") is None else str(f.get("until_wave")),
+             "reason": str(f.get("reason") or "")}
+            for f in plan.get("hybrid_flows", []) or []]
+    return sorted(rows, key=lambda r: (r["from_wave"].zfill(6), r["source"], r["destination"],
+                                       r["port"].zfill(6), r["protocol"]))
+
+
+def provenance(meta: dict) -> dict:
+    inputs = sorted(({"source": str(i.get("source", "")), "collector": str(i.get("collector", "")),
+                      "observations": i.get("observations", 0)} for i in meta.get("inputs", []) or []),
+                    key=lambda i: (i["source"], i["collector"]))
+    counts = sorted((str(k), v) for k, v in (meta.get("observations", {}) or {}).items())
+    return {"estate": meta.get("estate"), "hdscan_version": meta.get("hdscan_version"),
+            "store_fingerprint": meta.get("store_fingerprint"), "inputs": inputs, "observations": counts}

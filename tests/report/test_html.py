@@ -1,0 +1,135 @@
+"""The offline HTML report: self-contained, escaped, deterministic, atomic."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from report_helpers import estate, meta, plan
+from scanner.errors import ScannerError
+from scanner.report import html as report_html
+from scanner.report import svg as report_svg
+from scanner.report.html import write_report
+
+
+@pytest.fixture(scope="module")
+def classified():
+    return estate()
+
+
+def _write(tmp_path, classified, **kw):
+    g, tags = classified
+    return write_report(tmp_path, g, tags, plan(), meta(), **kw)
+
+
+def test_writes_index_and_maps_beside_it(tmp_path, classified):
+    index = _write(tmp_path, classified)
+    assert index == tmp_path / "report" / "index.html"
+    for name in ("estate.dot", "estate.svg", "waves.dot", "waves.svg"):
+        assert (tmp_path / "report" / name).stat().st_size > 0
+    assert (tmp_path / "report" / "estate.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_report_is_offline(tmp_path, classified):
+    page = _write(tmp_path, classified).read_text(encoding="utf-8")
+    lowered = page.lower()
+    for needle in ('src="http', "src='http", 'href="http', "href='http", "@import", "url(http",
+                   "url(//", 'src="//', 'href="//', "<link", "<iframe", "<img"):
+        assert needle not in lowered, needle
+    # the CSS is inlined, the two maps are inline SVG
+    assert "<style>" in page and "--health" in page
+    assert len(re.findall(r"<svg\b", page)) == 2
+    assert "<?xml" not in page and "<!--" not in page
+
+
+def test_report_names_every_host_and_plan_item(tmp_path, classified):
+    g, tags = classified
+    page = _write(tmp_path, classified).read_text(encoding="utf-8")
+    hosts = [d["name"] for _, d in g.nodes(data=True) if d.get("kind") == "host"]
+    assert len(hosts) >= 5
+    for name in hosts:
+        assert name in page, name
+    for f in tags["findings"]:
+        assert f["entity"] in page and f["rule"] in page
+    for w in plan()["waves"]:
+        assert w["name"] in page
+        for r in w["reasons"]:
+            assert r["text"].replace("'", "&#39;") in page
+    assert "la modalité reste sur site" in page
+    assert "ouverture à prévoir depuis la cible" in page
+    assert meta()["store_fingerprint"] in page
+    for i in meta()["inputs"]:
+        assert i["source"] in page
+
+
+def test_report_is_byte_identical_across_runs(tmp_path, classified):
+    a = _write(tmp_path / "a", classified).read_bytes()
+    b = _write(tmp_path / "b", classified).read_bytes()
+    assert a == b
+    g, tags = estate()  # a graph built again from the observations
+    c = write_report(tmp_path / "c", g, tags, plan(), meta()).read_bytes()
+    assert a == c
+
+
+def test_french_by_default_english_on_request(tmp_path, classified):
+    fr = _write(tmp_path / "fr", classified).read_text(encoding="utf-8")
+    en = _write(tmp_path / "en", classified, lang="en").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in fr and "Carte des dépendances" in fr and "Vague 1" in fr
+    assert '<html lang="en">' in en and "Dependency map" in en and "Wave 1" in en
+    assert "Carte des dépendances" not in en
+
+
+def test_names_from_traffic_are_escaped(tmp_path):
+    g, tags = estate()
+    evil = "<script>alert(1)</script>"
+    g.nodes["host:dpi-app01"]["name"] = evil
+    g.nodes["ext:backup.blob.core.windows.net"]["name"] = '"><img src=x onerror=alert(2)>'
+    g.nodes["host:pacs01"]["name"] = 'back\\slash "quoted" \\N'
+    page = write_report(tmp_path, g, tags, plan(), meta()).read_text(encoding="utf-8")
+    assert evil not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page
+    svg = (tmp_path / "report" / "estate.svg").read_text(encoding="utf-8")
+    assert evil not in svg and "&lt;script&gt;" in svg
+    assert "\\N" in svg  # the escape stays text, Graphviz does not expand it to the node id
+
+
+def test_failure_midway_keeps_previous_report(tmp_path, classified, monkeypatch):
+    index = _write(tmp_path, classified)
+    before = index.read_bytes()
+    before_svg = (tmp_path / "report" / "estate.svg").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise ScannerError("template broke")
+
+    monkeypatch.setattr(report_html, "render_html", broken)
+    g, tags = classified
+    other = plan() | {"waves": []}
+    with pytest.raises(ScannerError, match="template broke"):
+        write_report(tmp_path, g, tags, other, meta())
+    assert index.read_bytes() == before
+    assert (tmp_path / "report" / "estate.svg").read_bytes() == before_svg
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
+        "estate.dot", "estate.svg", "index.html", "waves.dot", "waves.svg"]
+
+
+def test_missing_graphviz_is_one_clear_error(tmp_path, classified, monkeypatch):
+    monkeypatch.setattr(report_svg.shutil, "which", lambda name: None)
+    g, tags = classified
+    with pytest.raises(ScannerError) as exc:
+        write_report(tmp_path, g, tags, plan(), meta())
+    assert str(exc.value) == "Graphviz 'dot' not found: install graphviz (apt-get install graphviz)"
+    assert not (tmp_path / "report").exists()
+
+
+def test_dot_syntax_error_is_reported():
+    with pytest.raises(ScannerError, match=r"Graphviz 'dot' failed \(exit 1\)"):
+        report_svg.render_svg("digraph { a -> ; }")
+
+
+def test_clean_svg_drops_prolog_and_comments():
+    raw = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN"\n'
+           ' "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<!-- Generated by graphviz version 2.43.0 -->\n'
+           '<svg><!-- n0 --><g/></svg>\n')
+    assert report_svg.clean_svg(raw) == "<svg><g/></svg>\n"
