@@ -1,0 +1,550 @@
+"""Owns cutting a SQL dump into statements, streaming, without ever keeping row values.
+
+:func:`read_text` turns a dump file into decoded text chunks (UTF-8, UTF-16 with a BOM,
+else cp1252 — decided by a first, C-speed validation pass so the file is read in one
+encoding from the start; a byte undefined in cp1252 is refused naming its line).
+
+:class:`Splitter` is a state machine over those chunks. It jumps from one interesting
+character to the next with one compiled regex (quote, comment start, ``;``, parenthesis,
+dollar tag, terminator line), so memory stays flat whatever the line lengths. It knows:
+
+* ``;`` (or a MySQL ``DELIMITER``), T-SQL ``GO`` lines, Oracle ``/`` lines (and PL/SQL
+  blocks, where ``;`` does not end the statement);
+* ``--`` and ``/* */`` comments (dropped: a commented-out statement never reaches a parser);
+* ``'…'`` with ``''`` (and ``\\`` for MySQL and ``E'…'``), ``"…"``, MySQL backticks and
+  PostgreSQL dollar quotes;
+* pg_dump ``COPY … FROM stdin;`` data blocks up to ``\\.``: the data lines are counted,
+  never kept;
+* ``INSERT … VALUES (…), (…)``: the top-level tuples are counted and their contents
+  dropped as they are scanned; only the text before ``VALUES`` is kept;
+* psql meta-command lines (``\\connect db``) as statements of their own.
+
+It yields :class:`Statement` (start line, kept text, kind ``sql``/``insert``/``copy``/
+``meta``, row count). Text that is still open at the end of the file (quote, comment,
+dollar quote, COPY block) raises ``InputError`` naming the line where it started.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ...errors import InputError, SourceLocation
+
+CHUNK = 1 << 20          # bytes read at a time
+MARGIN = 128             # characters held back at a chunk end for look-ahead
+MAX_KEEP = 1 << 20       # characters of one statement's text kept at most
+
+
+@dataclass(frozen=True)
+class Statement:
+    line: int            # 1-based line where the statement starts
+    text: str            # comments stripped; for an INSERT only the part before VALUES
+    kind: str = "sql"    # sql | insert | copy | meta
+    rows: int | None = None
+
+
+# --- decoding -----------------------------------------------------------------------
+
+def detect_encoding(path: Path) -> str:
+    """``utf-16`` (BOM), ``utf-8-sig`` if every byte decodes as UTF-8, else ``cp1252``."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        dec = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while True:
+                block = f.read(CHUNK)
+                if not block:
+                    dec.decode(b"", final=True)
+                    return "utf-8-sig"
+                dec.decode(block)
+        except UnicodeDecodeError:
+            return "cp1252"
+
+
+def read_text(path: Path, source: str, encoding: str | None = None) -> Iterator[str]:
+    """Decoded text of ``path`` in chunks of about :data:`CHUNK` bytes.
+
+    Raises
+    ------
+    InputError
+        A byte the chosen encoding cannot decode (naming its line).
+    """
+    encoding = encoding or detect_encoding(path)
+    dec = codecs.getincrementaldecoder(encoding)()
+    newlines = 0
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(CHUNK)
+            try:
+                text = dec.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                line = newlines + block[:max(exc.start, 0)].count(b"\n") + 1
+                raise InputError(f"byte 0x{block[exc.start]:02x} is neither UTF-8 nor cp1252 text",
+                                 SourceLocation(source, f"line {line}")) from None
+            if text:
+                yield text
+            if not block:
+                return
+            newlines += block.count(b"\n")
+
+
+# --- splitting ----------------------------------------------------------------------
+
+_DOLLAR = r"(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]{0,62})?\$"
+_INSERT_HEAD = re.compile(r"\s*(?:INSERT|REPLACE)\b", re.I)
+_VALUES_TAIL = re.compile(r"\bVALUES?\s*$", re.I)
+_COPY_HEAD = re.compile(r"\s*COPY\b", re.I)
+_COPY_STDIN = re.compile(r"\bFROM\s+stdin\b", re.I)
+PLSQL_HEAD = re.compile(
+    r"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NON)?EDITIONABLE\s+)?"
+    r"(?:PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE)\b|DECLARE\b|BEGIN\b)", re.I)
+TSQL_HEAD = re.compile(
+    r"\s*(?:CREATE|ALTER|CREATE\s+OR\s+ALTER)\s+(?:PROC|PROCEDURE|FUNCTION|TRIGGER|VIEW)\b",
+    re.I)
+
+def _tuple_pattern(backslash: bool) -> re.Pattern:
+    """One top-level ``(…)`` tuple and the ``,`` after it, as an unrolled loop (one
+    iteration per literal). ``''`` needs no case of its own: two adjacent literals end
+    where the escaped one does."""
+    if backslash:
+        single = r"'[^'\\]*+(?:\\.[^'\\]*+)*+'"
+        double = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+        plain = r"[^()'\"\\]*+"
+    else:
+        single, double, plain = r"'[^']*+'", r'"[^"]*+"', r"[^()'\"]*+"
+    return re.compile(rf"\({plain}(?:(?:{single}|{double}){plain})*+\)\s*+(?:,\s*+)?")
+
+
+# one tuple and its separator, without and with backslash escapes in strings
+_TUPLES = {False: _tuple_pattern(False), True: _tuple_pattern(True)}
+_COPY_END = re.compile(r"^\\\.[ \t]*\r?$", re.M)
+_SPACE = re.compile(r"\s*")
+_ESCAPED = {q: re.compile(r"[\\" + q + "]") for q in "'\"`"}
+
+
+class Splitter:
+    """Statements of one dump; configure the dialect's terminators, then :meth:`split`.
+
+    Parameters
+    ----------
+    source : str
+        Name of the input, for error messages.
+    backslash_escapes : bool
+        ``\\`` escapes in ``'…'`` and ``"…"`` strings (MySQL).
+    go_lines, slash_lines : bool
+        A line holding only ``GO`` (T-SQL) / only ``/`` (Oracle) ends a statement.
+    block_head : re.Pattern | None
+        A statement whose head matches is a block (PL/SQL, T-SQL module): ``;`` inside it
+        does not end it, only a ``/`` or ``GO`` line (or the end of the file) does.
+    meta_lines : bool
+        PostgreSQL: a line starting with ``\\`` is a psql meta-command.
+    delimiter_lines : bool
+        MySQL: ``DELIMITER xx`` lines change the terminator.
+    sqlplus_lines : bool
+        Oracle: a SQL*Plus command line (``PROMPT``, ``SET``, ``SPOOL``, ``@file``…) at the
+        start of a statement is dropped whole (it has no ``;``).
+    nested_comments : bool
+        ``/* /* */ */`` nests (PostgreSQL, T-SQL).
+    dollar_quotes : bool
+        PostgreSQL ``$$…$$`` / ``$tag$…$tag$`` quoting.
+    """
+
+    def __init__(self, source: str, *, backslash_escapes: bool = False, go_lines: bool = True,
+                 slash_lines: bool = True, block_head: re.Pattern | None = None,
+                 meta_lines: bool = True, delimiter_lines: bool = True,
+                 nested_comments: bool = False, sqlplus_lines: bool = False,
+                 dollar_quotes: bool = True):
+        self.source = source
+        self.backslash = backslash_escapes
+        self.go_lines, self.slash_lines = go_lines, slash_lines
+        self.block_head, self.meta_lines = block_head, meta_lines
+        self.delimiter_lines = delimiter_lines
+        self.nested = nested_comments
+        self.sqlplus = sqlplus_lines
+        self.dollar_quotes = dollar_quotes
+        self._compile(";")
+
+    def _compile(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        parts = []
+        if self.go_lines:
+            parts.append(r"(?P<go>^[ \t]{0,16}GO(?:[ \t]+\d{1,9})?[ \t]{0,16}\r?$)")
+        if self.slash_lines:
+            parts.append(r"(?P<slash>^[ \t]{0,16}/[ \t]{0,16}\r?$)")
+        if self.meta_lines:
+            parts.append(r"(?P<meta>^\\[A-Za-z]+)")
+        if self.sqlplus:
+            parts.append(r"(?P<sqlplus>^[ \t]{0,16}(?:(?:PROMPT|REM|REMARK|SPOOL|WHENEVER|SET|CONNECT"
+                         r"|CONN|EXIT|QUIT|DEFINE|UNDEFINE|COLUMN|TTITLE|BTITLE|SHOW)\b|@))")
+        if self.delimiter_lines:
+            parts.append(r"(?P<delim>^[ \t]{0,16}DELIMITER[ \t]+(?P<newdelim>\S{1,16})[ \t]{0,16}\r?$)")
+        if delimiter != ";":
+            parts.append(f"(?P<end>{re.escape(delimiter)})")
+        parts.append(r"(?P<comment>--|/\*)")
+        if self.dollar_quotes:
+            parts.append(f"(?P<dollar>{_DOLLAR})")
+        parts.append(r"(?P<quote>['\"`])")
+        parts.append(r"(?P<semi>;)" if delimiter == ";" else r"(?P<plain_semi>;)")
+        parts.append(r"(?P<paren>[()])")
+        self._rx = re.compile("|".join(parts), re.M | re.I)
+
+    # -- statement buffer ------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self.pieces: list[str] = []
+        self.kept = 0
+        self.start = 0           # line of the first kept character, 0 while empty
+        self.kind: str | None = None
+        self.depth = 0
+        self.counting = False
+        self.rows = 0
+        self.gap = ""            # while counting: text since the last top-level tuple
+
+    def _keep(self, buf: str, a: int, b: int) -> None:
+        if a >= b:
+            return
+        if self.counting:                   # values are dropped; only top-level gaps kept
+            if self.depth == 0:
+                self.gap = (self.gap + buf[a:b])[-256:]
+            return
+        if not self.start:
+            m = _SPACE.match(buf, a, b)
+            k = m.end()
+            if k >= b:
+                return
+            self.start = self.line + buf.count("\n", a, k)
+            a = k
+        if self.kept < MAX_KEEP:
+            piece = buf[a:b]
+            self.pieces.append(piece)
+            self.kept += len(piece)
+
+    def _head(self) -> str:
+        return "".join(self.pieces[:8])[:200]
+
+    def _tail(self) -> str:
+        out = ""
+        for p in reversed(self.pieces):
+            out = p + out
+            if len(out) >= 12:
+                break
+        return out
+
+    def _finish(self) -> Statement | None:
+        text = "".join(self.pieces).strip()
+        start, rows = self.start, self.rows
+        k = "insert" if self.kind == "insert" and self.counting else "sql"
+        self._reset()
+        if not text:
+            return None
+        return Statement(start, text, k, rows if k in ("insert", "copy") else None)
+
+    # -- driver ----------------------------------------------------------------------
+
+    def split(self, chunks: Iterable[str]) -> Iterator[Statement]:
+        """Every statement of the text, in order (empty statements skipped)."""
+        self._reset()
+        self.line = 1
+        self.state = "code"
+        self.opened = 0          # line where the open quote/comment/COPY started
+        buf, pos = "\n", 1       # one character of context so ^ never matches falsely
+        it = iter(chunks)
+        eof = False
+        while True:
+            chunk = next(it, None)
+            if chunk is None:
+                eof = True
+            else:
+                buf = buf[pos - 1:] + chunk
+                pos = 1
+                if len(buf) < MARGIN * 2:
+                    # too little to look ahead safely: read on unless the file ended
+                    nxt = next(it, None)
+                    while nxt is not None:
+                        buf += nxt
+                        if len(buf) >= MARGIN * 2:
+                            break
+                        nxt = next(it, None)
+                    if nxt is None:
+                        eof = True
+            pos = yield from self._scan(buf, pos, eof)
+            if eof:
+                break
+        self._at_end()
+        last = self._finish()
+        if last is not None:
+            yield last
+
+    def _at_end(self) -> None:
+        what = {"quote": f"string or quoted name ({getattr(self, 'quote', '')})", "dollar": "dollar-quoted text",
+                "block": "/* comment", "copy": "COPY data block (no \\. line)",
+                "copy_rest": "COPY data block (no \\. line)",
+                "copy_mid": "COPY data block (no \\. line)"}.get(self.state)
+        if what:
+            raise InputError(f"unterminated {what} at end of file",
+                             SourceLocation(self.source, f"line {self.opened}"))
+
+    def _advance(self, buf: str, pos: int, to: int) -> int:
+        self.line += buf.count("\n", pos, to)
+        return to
+
+    def _scan(self, buf: str, pos: int, eof: bool):
+        n = len(buf)
+        safe = n if eof else n - MARGIN
+        while pos < n:
+            st = self.state
+            if st == "code":
+                m = self._rx.search(buf, pos)
+                if m is None or (not eof and m.end() > safe):
+                    stop = n if eof else max(pos, safe)
+                    if m is not None and m.start() < stop:
+                        stop = m.start()
+                    self._keep(buf, pos, stop)
+                    return self._advance(buf, pos, stop)
+                s = m.start()
+                self._keep(buf, pos, s)
+                pos = self._advance(buf, pos, s)
+                g = m.lastgroup
+                if g == "newdelim":
+                    g = "delim"
+                if g in ("semi", "end", "go", "slash"):
+                    if g == "semi" and self.block_head is not None and self.block_head.match(self._head()):
+                        self._keep(buf, s, m.end())
+                        pos = m.end()
+                        continue
+                    if (g == "semi" and _COPY_HEAD.match(self._head())
+                            and _COPY_STDIN.search("".join(self.pieces))):
+                        self.opened = self.line
+                        text = "".join(self.pieces).strip()
+                        self._copy_line, self._copy_text = self.start, text
+                        self._reset()
+                        self.rows = 0
+                        self.state = "copy_rest"
+                        pos = m.end()
+                        continue
+                    stmt = self._finish()
+                    pos = self._advance(buf, pos, m.end())
+                    if stmt is not None:
+                        yield stmt
+                elif g == "plain_semi":       # a ';' while a DELIMITER is in force
+                    self._keep(buf, s, m.end())
+                    pos = m.end()
+                elif g == "comment":
+                    self.opened = self.line
+                    self.state = "line" if m.group() == "--" else "block"
+                    self.cdepth = 1
+                    if self.start:
+                        self._keep(" ", 0, 1)
+                    pos = m.end()
+                elif g == "quote":
+                    q = m.group()
+                    self.quote = q
+                    self.opened = self.line
+                    self.escapes = q != "`" and (self.backslash or (
+                        q == "'" and s > 0 and buf[s - 1] in "eE"
+                        and not (s > 1 and (buf[s - 2].isalnum() or buf[s - 2] == "_"))))
+                    self.state = "quote"
+                    self._keep(buf, s, m.end())
+                    pos = m.end()
+                elif g == "dollar":
+                    self.tag = m.group()
+                    self.opened = self.line
+                    self.state = "dollar"
+                    self._keep(buf, s, m.end())
+                    pos = m.end()
+                elif g == "paren":
+                    if (self.counting and self.depth == 0 and buf[s] == "("
+                            and _INSERT_HEAD.match(self.gap)):
+                        # T-SQL: INSERTs one per line without ';' — a new statement
+                        gap = self.gap
+                        stmt = self._finish()
+                        if stmt is not None:
+                            yield stmt
+                        lead = gap[:len(gap) - len(gap.lstrip())]
+                        self.start = self.line - gap.count("\n") + lead.count("\n")
+                        self.pieces, self.kept = [gap.lstrip()], len(gap.lstrip())
+                    pos = self._paren(buf, s, n if eof else safe)
+                elif g == "meta":
+                    e = buf.find("\n", s)
+                    if e == -1:
+                        if not eof and n - s < MARGIN * 64:
+                            return pos
+                        e = n
+                        self.state = "line"          # an endless line: the rest is dropped
+                    line = buf[s:e].strip()
+                    if len(line) > 4096:
+                        line = line[:4096]
+                    pos = e
+                    yield Statement(self.line, line, "meta")
+                elif g == "sqlplus":
+                    if self.start:                     # inside a statement: plain text
+                        self._keep(buf, s, m.end())
+                        pos = m.end()
+                        continue
+                    e = buf.find("\n", s)
+                    if e == -1:
+                        if not eof and n - s < MARGIN * 64:
+                            return pos
+                        e = n
+                        self.state = "line"
+                    pos = self._advance(buf, pos, e)
+                elif g == "delim":
+                    self._compile(m.group("newdelim"))
+                    stmt = self._finish()
+                    pos = self._advance(buf, pos, m.end())
+                    if stmt is not None:
+                        yield stmt
+                    # the regex changed; the loop goes on with the new one
+            elif st == "quote":
+                pos = self._in_quote(buf, pos, n, safe, eof)
+                if pos is None:
+                    return self._held
+            elif st == "dollar":
+                j = buf.find(self.tag, pos)
+                if j == -1 or (not eof and j > safe):
+                    stop = n if eof else max(pos, safe)
+                    self._keep(buf, pos, stop)
+                    return self._advance(buf, pos, stop)
+                e = j + len(self.tag)
+                self._keep(buf, pos, e)
+                pos = self._advance(buf, pos, e)
+                self.state = "code"
+            elif st == "line":
+                j = buf.find("\n", pos)
+                if j == -1:
+                    stop = n if eof else max(pos, safe)
+                    return self._advance(buf, pos, stop)
+                pos = j                       # the newline itself is code
+                self.state = "code"
+            elif st == "block":
+                pos = self._in_block(buf, pos, n, safe, eof)
+                if pos is None:
+                    return self._held
+            else:
+                pos = self._in_copy(buf, pos, n, safe, eof)
+                if pos is None:
+                    return self._held
+                if self.state == "code":
+                    yield Statement(self._copy_line, self._copy_text, "copy", self.rows)
+                    self._reset()
+        return pos
+
+    def _paren(self, buf: str, s: int, limit: int) -> int:
+        if self.kind is None:
+            self.kind = "insert" if _INSERT_HEAD.match(self._head()) else "other"
+        if self.kind != "insert":
+            self._keep(buf, s, s + 1)
+            return s + 1
+        if buf[s] == "(":
+            if self.depth == 0 and not self.counting and _VALUES_TAIL.search(self._tail()):
+                self.counting = True
+            if self.depth == 0 and self.counting and self.gap.strip() in ("", ","):
+                self.gap = ""
+                # fast path: whole tuples matched one regex call each, ending before limit
+                step = _TUPLES[self.backslash].scanner(buf, s, limit)
+                end, count = s, 0
+                while (m := step.match()) is not None:
+                    end, count = m.end(), count + 1
+                if count:
+                    self.rows += count
+                    return self._advance(buf, s, end)
+                self.rows += 1
+            self.depth += 1
+        else:
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0 and self.counting:
+                self.gap = ""
+                return s + 1
+        self._keep(buf, s, s + 1)
+        return s + 1
+
+    def _in_quote(self, buf: str, pos: int, n: int, safe: int, eof: bool):
+        q = self.quote
+        while True:
+            if self.escapes:
+                m = _ESCAPED[q].search(buf, pos)
+                j1 = m.start() if m is not None else -1
+                if j1 != -1 and buf[j1] == "\\":
+                    if j1 + 2 > (n if eof else safe):    # the pair would straddle the cut
+                        if eof:
+                            j1 = -1
+                        else:
+                            self._keep(buf, pos, j1)
+                            self._held = self._advance(buf, pos, j1)
+                            return None
+                    else:
+                        self._keep(buf, pos, j1 + 2)
+                        pos = self._advance(buf, pos, j1 + 2)
+                        continue
+            else:
+                j1 = buf.find(q, pos)
+            if j1 == -1 or (not eof and j1 + 1 >= safe):
+                stop = n if eof else max(pos, min(safe, j1 if j1 != -1 else safe))
+                self._keep(buf, pos, stop)
+                self._held = self._advance(buf, pos, stop)
+                return None
+            if j1 + 1 < n and buf[j1 + 1] == q:     # doubled quote: still inside
+                self._keep(buf, pos, j1 + 2)
+                pos = self._advance(buf, pos, j1 + 2)
+                continue
+            self._keep(buf, pos, j1 + 1)
+            self.state = "code"
+            return self._advance(buf, pos, j1 + 1)
+
+    def _in_block(self, buf: str, pos: int, n: int, safe: int, eof: bool):
+        while True:
+            j = buf.find("*/", pos)
+            if self.nested:
+                k = buf.find("/*", pos, j if j != -1 else n)
+                if k != -1:
+                    self.cdepth += 1
+                    pos = self._advance(buf, pos, k + 2)
+                    continue
+            if j == -1 or (not eof and j > safe):
+                stop = n if eof else max(pos, safe)
+                self._held = self._advance(buf, pos, stop)
+                return None
+            pos = self._advance(buf, pos, j + 2)
+            self.cdepth -= 1
+            if self.cdepth <= 0:
+                self.state = "code"
+                return pos
+
+    def _in_copy(self, buf: str, pos: int, n: int, safe: int, eof: bool):
+        while True:
+            if self.state in ("copy_rest", "copy_mid"):
+                j = buf.find("\n", pos)
+                if j == -1:
+                    self._held = self._advance(buf, pos, n)
+                    return None
+                if self.state == "copy_mid":
+                    self.rows += 1
+                pos = self._advance(buf, pos, j + 1)
+                self.state = "copy"
+                continue
+            m = _COPY_END.search(buf, pos)
+            if m is not None and (eof or m.end() < n):
+                self.rows += buf.count("\n", pos, m.start())
+                pos = self._advance(buf, pos, m.end())
+                self.state = "code"
+                return pos
+            r = buf.rfind("\n", pos, m.start() if m is not None else n)
+            if r != -1:
+                self.rows += buf.count("\n", pos, r + 1)
+                pos = self._advance(buf, pos, r + 1)
+            if eof:
+                self._held = n
+                return None
+            if n - pos > MARGIN:               # a long partial line: cannot be "\."
+                self.state = "copy_mid"
+                self._held = n
+                return None
+            self._held = pos
+            return None
