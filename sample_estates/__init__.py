@@ -1,0 +1,1 @@
+"""Sample estates for hdscan and the deterministic generator that writes them."""
