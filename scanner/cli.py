@@ -102,9 +102,10 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
     except ScannerError as exc:
         _fail(exc)
     s = pipeline.summarize(g, tags, plan)
-    click.echo(f"{s['hosts']} hosts: " + ", ".join(f"{v} {k}" for k, v in s["data_class"].items())
-               + " (data class)")
-    click.echo("care tiers: " + ", ".join(f"tier {k}: {v}" for k, v in s["care_tier"].items()))
+    click.echo(f"{s['hosts']} hosts by data class: "
+               + ", ".join(f"{k} {v}" for k, v in s["data_class"].items()))
+    click.echo("by care tier (1 = vital): "
+               + ", ".join(f"{k}: {v}" for k, v in s["care_tier"].items()))
     click.echo(f"{s['exposure_findings']} extraterritorial exposure finding(s), "
                f"{s['findings']} finding(s) in all")
     click.echo(f"{s['waves']} migration waves, {s['hybrid_flows']} cross-site flows to open "

@@ -208,10 +208,15 @@ def summarize(g, tags: dict, plan: dict) -> dict:
     hosts = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "host")
     for h in hosts:
         r = tags.get("resolved", {}).get(h, {})
-        by_class[str(r.get("data_class", "unknown"))] = by_class.get(str(r.get("data_class", "unknown")), 0) + 1
-        by_tier[str(r.get("care_tier", "unknown"))] = by_tier.get(str(r.get("care_tier", "unknown")), 0) + 1
-    return {"hosts": len(hosts), "data_class": dict(sorted(by_class.items())),
-            "care_tier": dict(sorted(by_tier.items())),
+        klass = r.get("data_class") or "undetermined"
+        tier = r.get("care_tier")
+        tier = f"tier {tier}" if tier is not None else "no tier"
+        by_class[klass] = by_class.get(klass, 0) + 1
+        by_tier[tier] = by_tier.get(tier, 0) + 1
+    last = ("undetermined", "no tier")
+    return {"hosts": len(hosts),
+            "data_class": dict(sorted(by_class.items(), key=lambda kv: (kv[0] in last, kv[0]))),
+            "care_tier": dict(sorted(by_tier.items(), key=lambda kv: (kv[0] in last, kv[0]))),
             "findings": len(tags.get("findings", [])),
             "exposure_findings": sum(1 for f in tags.get("findings", [])
                                      if f.get("dimension") == "exposure"),
