@@ -45,8 +45,14 @@ def _stage(n: int, total: int, name: str, quiet: bool) -> None:
         click.echo(f"[{n}/{total}] {name}", err=True)
 
 
-def _import(targets, out, quiet) -> pipeline.ImportSummary:
-    summary = pipeline.import_inputs(list(targets), out, _progress(quiet))
+KEEP_TRUNCATED_OPTION = click.option(
+    "--keep-truncated", is_flag=True,
+    help="Keep the complete records of a capture cut short (tcpdump killed) instead of "
+         "refusing the file; a warning names the cut.")
+
+
+def _import(targets, out, quiet, keep_truncated=False) -> pipeline.ImportSummary:
+    summary = pipeline.import_inputs(list(targets), out, _progress(quiet), keep_truncated)
     for source, reason in summary.skipped:
         click.echo(f"  skipped {source}: {reason}", err=True)
     for warning in summary.warnings:
@@ -76,15 +82,16 @@ def main() -> None:
 @OUT_OPTION
 @RULES_OPTION
 @PLAN_CONFIG_OPTION
+@KEEP_TRUNCATED_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
+def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, quiet: bool) -> None:
     """Run every stage on an ESTATE folder (estate.yml + inputs/) and write the report.
 
     Example: hdscan run sample_estates/ch-saint-aurelien -o out/
     """
     try:
         _stage(1, 6, f"import {estate}", quiet)
-        summary = _import([estate], out, quiet)
+        summary = _import([estate], out, quiet, keep_truncated)
         if summary.errors:
             click.echo(f"hdscan: {len(summary.errors)} input file(s) refused; fix them or "
                        "remove them, then run again (what was imported is kept)", err=True)
@@ -117,15 +124,16 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, quiet: bool) -> None:
 @main.command("import")
 @click.argument("targets", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @OUT_OPTION
+@KEEP_TRUNCATED_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def import_cmd(targets, out: Path, quiet: bool) -> None:
+def import_cmd(targets, out: Path, keep_truncated: bool, quiet: bool) -> None:
     """Import estate folders or single input files into OUT/store.sqlite.
 
     Importing the same file again changes nothing; a file that cannot be read is
     refused whole (one line naming the file and place) and the exit code is 1.
     """
     try:
-        summary = _import(targets, out, quiet)
+        summary = _import(targets, out, quiet, keep_truncated)
     except ScannerError as exc:
         _fail(exc)
     if summary.errors:

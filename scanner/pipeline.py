@@ -68,11 +68,30 @@ def _input_files(target: Path) -> tuple[Path, list[Path]]:
     return target, files
 
 
-def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet) -> ImportSummary:
+def _complete_only(run, source: str):
+    """Pass a collector's observations through, then refuse the file if it was cut short.
+
+    Raising after the last observation rolls the file's transaction back, so a truncated
+    capture leaves the store as it was.
+    """
+    yield from run
+    cut = getattr(run, "truncated", None)
+    if cut is not None:
+        frame, offset = cut
+        raise InputError(f"truncated: the file ends in the middle of a record, nothing kept "
+                         f"(--keep-truncated keeps the {getattr(run, 'packets', 0)} complete "
+                         "records before the cut)",
+                         SourceLocation(source, f"frame {frame} (byte {offset})"))
+
+
+def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet,
+                  keep_truncated: bool = False) -> ImportSummary:
     """Import estate folders or single files into ``out/store.sqlite``.
 
     Each file is one transaction; a file that fails is reported and leaves nothing
-    behind, while files imported before it stay imported.  An estate folder's
+    behind, while files imported before it stay imported.  A file cut short (a capture
+    whose last packet is incomplete) is refused too, unless ``keep_truncated``: then
+    what precedes the cut is kept and a warning says so.  An estate folder's
     ``estate.yml`` is validated and kept in the store.
     """
     summary = ImportSummary()
@@ -96,7 +115,7 @@ def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet) -
                     run = collector.collect(path, source)
                     result = store.import_observations(
                         source, sha256_file(path), path.stat().st_size, collector.NAME,
-                        collector.VERSION, run)
+                        collector.VERSION, run if keep_truncated else _complete_only(run, source))
                 except ScannerError as exc:
                     summary.errors.append(exc)
                     continue

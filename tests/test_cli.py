@@ -104,3 +104,22 @@ def test_explain_traces_a_tag_back_to_its_source_file(tmp_path):
     proc = hdscan("explain", "host:dpi-db01", "-o", out)
     assert proc.returncode == 0, proc.stderr
     assert "inputs/" in proc.stdout and "core." in proc.stdout
+
+
+def test_a_capture_cut_mid_packet_is_refused_unless_the_user_keeps_it(tmp_path):
+    estate, out = small_estate(tmp_path), tmp_path / "out"
+    assert hdscan("import", estate, "-o", out).returncode == 0
+    before = rows(out / "store.sqlite")
+    pcap = (SAMPLE / "inputs" / "captures" / "core-switch.pcap").read_bytes()
+    (estate / "inputs" / "captures").mkdir()
+    (estate / "inputs" / "captures" / "cut.pcap").write_bytes(pcap[: len(pcap) // 2])
+    refused = hdscan("import", estate, "-o", out)
+    assert refused.returncode == 1
+    line = [x for x in refused.stderr.splitlines() if x.startswith("hdscan: error:")]
+    assert len(line) == 1 and "inputs/captures/cut.pcap: frame" in line[0], refused.stderr
+    assert rows(out / "store.sqlite") == before
+    kept = hdscan("import", estate, "-o", out, "--keep-truncated")
+    assert kept.returncode == 0, kept.stderr
+    assert "hdscan: warning:" in kept.stderr and "cut.pcap: frame" in kept.stderr
+    after = rows(out / "store.sqlite")
+    assert after[0] > before[0] and after[1] == before[1] + 1
