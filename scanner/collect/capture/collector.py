@@ -34,7 +34,7 @@ from .flows import FlowTable
 from .pcapfile import PcapReader, is_capture
 
 NAME = "pcap"
-VERSION = "1"
+VERSION = "2"   # 2: HL7 facts from client messages only
 
 _KIND_ORDER = {"flow": 0, "protocol": 1, "dns": 2}
 

@@ -81,11 +81,47 @@ def _messages(stream: bytes):
         pos = stop + 1
 
 
-def dissect(client: bytes, server: bytes) -> list[dict] | None:
-    """One fact dict per distinct message type seen in either direction.
+def _stream_facts(stream: bytes) -> list[dict]:
+    out: list[dict] = []
+    if not stream or stream[0] != _VT:
+        return out
+    for block in _messages(stream):
+        facts = msh_facts(block)
+        if facts is None:
+            break
+        if facts not in out:
+            out.append(facts)
+    return out
 
-    Returns None unless a direction starts with ``0x0B MSH`` and the MSH segment
-    parses (separator, encoding characters, a ``XXX^YYY`` message type).
+
+def _as_reply(facts: dict) -> dict:
+    """A reply seen alone, read from the server's side.
+
+    An ACK or RSP is sent by the server's application to the client's: its MSH-3/-4 name
+    the server (the service's *receiving* application) and MSH-5/-6 the client.  Its
+    message type describes the reply, not the work asked, so it is not kept.
+    """
+    out = {}
+    for mine, theirs in (("receiving_application", "sending_application"),
+                         ("receiving_facility", "sending_facility"),
+                         ("sending_application", "receiving_application"),
+                         ("sending_facility", "receiving_facility")):
+        if theirs in facts:
+            out[mine] = facts[theirs]
+    if "version" in facts:
+        out["version"] = facts["version"]
+    return out
+
+
+def dissect(client: bytes, server: bytes) -> list[dict] | None:
+    """One fact dict per distinct message type the client sent to the server.
+
+    The facts describe the service (the server side, docs/architecture.md): the
+    messages the client sends to it.  The server's replies (ACK, RSP…) only confirm the
+    protocol; when the capture holds no client message, each reply gives the
+    applications as seen from the server's side, without a message type.  Returns None
+    unless a direction starts with ``0x0B MSH`` and the MSH segment parses (separator,
+    encoding characters, a ``XXX^YYY`` message type).
 
     Examples
     --------
@@ -93,14 +129,10 @@ def dissect(client: bytes, server: bytes) -> list[dict] | None:
     ...         b"PID|||123\\r\\x1c\\r", b"")[0]["message_type"]
     'ORU^R01'
     """
-    out: list[dict] = []
-    for stream in (client, server):
-        if not stream or stream[0] != _VT:
-            continue
-        for block in _messages(stream):
-            facts = msh_facts(block)
-            if facts is None:
-                break
-            if facts not in out:
-                out.append(facts)
+    out = _stream_facts(client)
+    if not out:
+        for facts in _stream_facts(server):
+            reply = _as_reply(facts)
+            if reply not in out:
+                out.append(reply)
     return out or None

@@ -25,7 +25,7 @@ def _protocols(obs):
 
 
 def test_contract_names_and_accepts(fix):
-    assert (collector.NAME, collector.VERSION) == ("pcap", "1")
+    assert (collector.NAME, collector.VERSION) == ("pcap", "2")
     for name in ALL:
         assert collector.accepts(Path(name), (fix / name).read_bytes()[:4096])
     assert not collector.accepts(Path("x.pcap"), b"NOTAPCAP")
@@ -37,7 +37,7 @@ def test_identified_by_content_on_any_port(fix):
                                (2575, "http"), (8080, "fhir"), (53, "dns")}
     hl7 = sorted(o.data["facts"]["message_type"] for o in obs
                  if o.kind == "protocol" and o.data["protocol"] == "hl7v2-mllp")
-    assert hl7 == ["ACK^R01", "ADT^A01", "ORU^R01"]
+    assert hl7 == ["ADT^A01", "ORU^R01"]          # the ACK reply is not a fact of the service
 
 
 def test_observations_are_sorted_and_carry_evidence(fix):
@@ -49,7 +49,7 @@ def test_observations_are_sorted_and_carry_evidence(fix):
     hl7 = next(o for o in flows if o.data["server_port"] == 6661)
     ev = hl7.evidence
     assert (ev.collector, ev.collector_version, ev.source, ev.location) == \
-        ("pcap", "1", "captures/hospital.pcap", "frames 1-12")
+        ("pcap", "2", "captures/hospital.pcap", "frames 1-12")
     assert (ev.observed_from, ev.observed_to) == ("2026-03-02T08:00:00Z", "2026-03-02T08:00:00Z")
     assert hl7.data["first_seen"] == "2026-03-02T08:00:00Z"
     dicom = next(o for o in obs if o.kind == "protocol" and o.data["protocol"] == "dicom")

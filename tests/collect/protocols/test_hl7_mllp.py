@@ -7,17 +7,26 @@ import protocol_bytes as pb
 from scanner.collect.protocols import hl7_mllp
 
 
-def test_msh_facts_per_message_type_both_directions():
+def test_msh_facts_of_the_client_messages_only():
     facts = hl7_mllp.dissect(pb.HL7_ORU + pb.HL7_ADT, pb.HL7_ACK)
     assert facts == [
         {"message_type": "ORU^R01", "sending_application": "LAB", "sending_facility": "CHX",
          "receiving_application": "DPI", "receiving_facility": "CHX", "version": "2.5"},
         {"message_type": "ADT^A01", "sending_application": "GAM", "sending_facility": "CHX",
          "receiving_application": "EAI", "receiving_facility": "CHX", "version": "2.5.1"},
-        {"message_type": "ACK^R01", "sending_application": "DPI", "sending_facility": "CHX",
-         "receiving_application": "LAB", "receiving_facility": "CHX", "version": "2.5"},
     ]
     assert "VASQUELLON" not in repr(facts)
+
+
+def test_acks_never_lend_the_server_the_clients_application():
+    # The server's ACK names the server (DPI) as sender and the client (LAB) as receiver:
+    # read alone it must not make the service a sender of ACK^R01 from DPI.
+    facts = hl7_mllp.dissect(b"", pb.HL7_ACK)
+    assert facts == [{"receiving_application": "DPI", "receiving_facility": "CHX",
+                      "sending_application": "LAB", "sending_facility": "CHX", "version": "2.5"}]
+    both = hl7_mllp.dissect(pb.HL7_ORU, pb.HL7_ACK)
+    assert [f["message_type"] for f in both] == ["ORU^R01"]
+    assert {f["sending_application"] for f in both} == {"LAB"}
 
 
 def test_repeated_type_gives_one_fact_set():
