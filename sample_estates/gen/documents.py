@@ -20,13 +20,18 @@ NO_PACK_ROLE = {"other", "web-portal", "monitoring"}
 
 # True roles that no rule of the default pack can find from the signals this estate emits.
 UNDETECTABLE = {
-    "dpi-db02": ("DPI-DB", "streaming replica: only the replication session reaches it, no DPI client, no dump"),
-    "gam-db01": ("GAM", "SQL Server behind the GAM: no GAM database rule, no dump, TDS carries no database name"),
-    "sql01": ("pharmacy", "shared SQL Server of pharmacy and OR scheduling: no rule reads SQL Server clients' roles"),
-    "lis-db01": ("LIS", "Oracle host: the LIS rule reads GLIMS process/package names, which run on lis-app01"),
-    "eds-etl01": ("warehouse", "ETL server without a database: warehouse rules apply to databases only"),
-    "bi01": ("warehouse", "report server: warehouse rules apply to databases only"),
+    "sql01": ("OR-scheduling", "estate.yml asserts role pharmacy for sql01 (the DSI's own knowledge) and "
+                               "an assertion wins over rules, so the OR-scheduling role the rules find is set aside"),
 }
+
+# Truth corrections: what the story says but no input can show (README "What the truth
+# leaves out").  A workstation seen only in traffic has the criticality of the ward it
+# serves (emergency, radiology, finance), which no packet, inventory or dump tells.
+def _truth_care_tier(host):
+    if host.device_class == "workstation" and not host.agent:
+        return None
+    return host.care_tier
+
 
 HOSTING = {"health": "secnumcloud", "personal": "any", "none": "any"}
 
@@ -70,16 +75,13 @@ def truth_yml(sites: list[Site]) -> str:
         for h in sorted(site.hosts, key=lambda h: tuple(int(x) for x in h.ip.split("."))):
             hosts[visible_id(h)] = {
                 "site": site.id, "name": h.name, "address": h.ip, "application": h.application, "device_class": h.device_class,
-                "agent": h.agent, "roles": _roles(h), "data_class": h.data_class, "care_tier": h.care_tier,
+                "agent": h.agent, "roles": _roles(h), "data_class": h.data_class, "care_tier": _truth_care_tier(h),
                 "hosting": HOSTING[h.data_class], "exposure": h.exposure, "moves": h.moves,
             }
             base = h.name[len(site.prefix):] if h.name else None
             if base in UNDETECTABLE:
                 role, why = UNDETECTABLE[base]
                 undetectable.append({"host": visible_id(h), "role": role, "why": why})
-            elif h.device_class == "workstation":
-                undetectable.append({"host": visible_id(h), "role": "workstation",
-                                     "why": "seen in traffic only: no input sets device_class=workstation"})
     groups, links, findings, stays = [], [], [], []
     for site in sites:
         p = site.prefix

@@ -83,6 +83,17 @@ administration, `.10` biomedical devices, `.20` workstations (seen in traffic on
 {table}
 
 `truth.yml` holds the same per host for every site, plus roles no default rule can find.
+
+## What the truth leaves out
+
+- The workstations (`.20` zone) are seen only in traffic: their care tier in the table above
+  is the ward's (emergency, radiology, laboratory, finance), which no packet, inventory or
+  dump shows. `truth.yml` gives them no care tier; their role (clients of user sessions that
+  serve nothing) and data class (what the applications they open show their users) are
+  kept, since the traffic shows both.
+- `sql01` hosts the pharmacy and OR-scheduling databases, but `estate.yml` asserts only
+  `role: pharmacy`, and an assertion wins over rules: `truth.yml` lists OR-scheduling as
+  undetectable for it.
 """
 
 

@@ -38,7 +38,7 @@ PACK_REQUIRED = ("schema", "pack", "version", "dimensions")
 PACK_OPTIONAL = ("description", "requires", "frameworks", "lists", "lists_from", "settings",
                  "propagation", "lint")
 PROP_KEYS = ("id", "dimension", "values", "flow", "db_link", "protocols", "transitive",
-             "targets", "origins", "confidence", "because", "finding")
+             "targets", "origins", "target_roles", "confidence", "because", "finding")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -195,6 +195,10 @@ def _propagation(data, path, faults, dims) -> tuple:
         for v in values:
             if str(v) not in {str(x) for x in dims[dim].values}:
                 faults.add(path, item.where("values"), f"unknown value '{v}' for dimension '{dim}'")
+        if "role" in dims:
+            for r in item.get("target_roles") or ():
+                if str(r) not in {str(x) for x in dims["role"].values}:
+                    faults.add(path, item.where("target_roles"), f"unknown role '{r}' in target_roles")
         flow, link = item.get("flow"), item.get("db_link")
         if flow not in (None, "to_server", "to_client"):
             faults.add(path, item.where("flow"), f"flow must be to_server or to_client, not '{flow}'")
@@ -208,7 +212,8 @@ def _propagation(data, path, faults, dims) -> tuple:
             origins=tuple(item.get("origins") or ("host", "service", "database", "endpoint")),
             confidence=str(item.get("confidence", "medium")),
             because=str(item.get("because", "")), finding=item.get("finding"),
-            loc=Loc(str(path), *where)))
+            loc=Loc(str(path), *where),
+            target_roles=tuple(str(r) for r in item.get("target_roles") or ())))
     return tuple(out)
 
 

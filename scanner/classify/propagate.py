@@ -8,9 +8,13 @@ entities it travelled through, origin first.
 * ``flow: to_server`` — from a host to the services/endpoints it opens flows to (health
   data travels with HL7/DICOM to the receiver; care criticality reaches what a system
   depends on).
-* ``flow: to_client`` — from a service/endpoint to the hosts that call it (exposure).
+* ``flow: to_client`` — from a service/endpoint (or a database, through its service) to
+  the hosts that call it (exposure; health data read from a database).
 * ``db_link: to_reader`` / ``to_linked`` — from a database to the databases reading it
   through a link / to the databases it reads.
+
+``target_roles`` restricts a propagation to targets whose host carries one of those roles
+(a backup server holds copies of the data of the hosts it backs up, and only it).
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ def _hops(g, prop, origin: str) -> list:
             if prop.protocols and e.get("protocol") not in prop.protocols:
                 continue
             out.append((target, e.get("evidence", []), e.get("protocol"), None))
-    if prop.flow == "to_client" and kind in ("service", "endpoint"):
-        for client, _, e in q.incoming_flows(g, origin):
+    if prop.flow == "to_client" and kind in ("service", "endpoint", "database"):
+        # a database is reached through its service's flows
+        entry = q.service_of(g, origin) if kind == "database" else origin
+        for client, _, e in (q.incoming_flows(g, entry) if entry else ()):
             if prop.protocols and e.get("protocol") not in prop.protocols:
                 continue
             out.append((client, e.get("evidence", []), e.get("protocol"), None))
@@ -74,6 +80,8 @@ def propagate_once(g, prop, dims, views, records: dict, add_tag) -> bool:
             tkind = q.kind(g, target)
             if tkind not in prop.targets:
                 continue
+            if prop.target_roles and not _has_role(g, views, target, prop.target_roles):
+                continue
             current = views.tag_values(target, prop.dimension)[0] if tkind != "endpoint" else \
                 sorted(views.tags.own(target, prop.dimension)[0], key=str)
             have = _best(dim, current)
@@ -91,6 +99,12 @@ def propagate_once(g, prop, dims, views, records: dict, add_tag) -> bool:
                         "evidence": sorted(set(ev)), "via": via}):
                 changed = True
     return changed
+
+
+def _has_role(g, views, target, roles) -> bool:
+    host = q.host(g, target) if q.kind(g, target) in ("service", "database") else target
+    have = {str(v) for v in views.tag_values(host or target, "role")[0]}
+    return bool(have & set(roles))
 
 
 def _via_of(views, records, origin, prop, value):

@@ -116,6 +116,7 @@ class Propagation:
     because: str
     finding: dict | None
     loc: Loc
+    target_roles: tuple = ()    # empty = any target; else the target's host carries one
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ CASES = [(r, t) for r in PACKS.rules for t in r.tests]
 
 def test_pack_identity_and_size():
     assert PACKS.refs == ["hdscan-core@2026.1"]
-    assert 30 <= len(PACKS.rules) <= 60
+    assert 30 <= len(PACKS.rules) <= 90
     assert run_tests(PACKS) == []
 
 
