@@ -13,6 +13,7 @@ from .config import PlanConfig
 from .groups import build_groups
 from .hosts import decide_stays, host_facts
 from .hybrid import hybrid_flows, split_cost
+from .joins import find_links
 from .waves import plan_waves
 
 SCHEMA = "hdscan-plan/1"
@@ -35,8 +36,9 @@ def build_plan(graph, tags: dict, config: PlanConfig | None = None) -> dict:
             raise PlanError(f"exclusions names {h}, which is not a host of the estate",
                             config.where(config.exclusion_lines.get(h)))
     moving = set(facts) - staying
-    groups = build_groups(graph, facts, moving, staying, config)
-    waves, wave_of_group = plan_waves(graph, groups, config, staying, set(facts))
+    links = find_links(graph, facts, moving)
+    groups = build_groups(graph, facts, moving, staying, config, links)
+    waves, wave_of_group = plan_waves(graph, groups, config, staying, set(facts), links.follows)
     wave_of_host = {h: wave_of_group[g["id"]] for g in groups for h in g["hosts"]}
     replicated = {h for w in waves if w["action"] == "replicate" for h in w["hosts"]}
     flows = hybrid_flows(graph, wave_of_host, replicated)

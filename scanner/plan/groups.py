@@ -1,24 +1,20 @@
 """Owns move groups: the hosts that must move together, and why.
 
-A union-find over the moving hosts joins the two ends of every must-move-together
-dependency: a ``db_link`` between databases of two hosts, an application talking a
-database protocol (flow or ``config_ref``) to another host's database service, a server
-using another server's SMB share, and the configuration's pins.  Each join keeps a
-reason naming the edge.  Shared infrastructure (directory, DNS) is never glued to its
-clients by flows (every Windows server talks SMB and LDAP to a domain controller), nor
-is a backup server (it reads every database by design).
+A union-find over the moving hosts joins the two ends of every must-move-together link
+found by ``scanner.plan.joins`` (replication peers, database sessions and configured
+databases, SMB shares of servers, database links between operational databases) and the
+configuration's pins.  Each join keeps a reason naming the edge.  A gatherer (backup,
+monitoring, ETL: see ``joins``) glues nothing and its group says why; a warehouse's
+database link is an ordered dependency, applied by ``scanner.plan.waves``.
 """
 
 from __future__ import annotations
 
 from ..errors import PlanError
-from ..graph import queries as q
 from ..model import ids
 from .hosts import DATA_RANK, HOSTING_RANK, Host, short
+from .joins import Links
 from .reasons import reason
-
-DB_PROTOCOLS = ("postgresql", "mysql", "tds", "oracle-tns")
-FILE_PROTOCOLS = ("smb",)
 
 
 class _UnionFind:
@@ -38,49 +34,8 @@ class _UnionFind:
             self.parent[hi] = lo
 
 
-def _db_label(g, db: str) -> str:
-    return g.nodes[db].get("name") or db
-
-
-def _joins(g, moving: set[str], facts: dict[str, Host]):
-    """Yield (host_a, host_b, reason) for every must-move-together edge between moving hosts."""
-    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        kind = d.get("kind") or k
-        if kind == "db_link":
-            a, b = q.host(g, u), q.host(g, v)
-            if a in moving and b in moving and a != b:
-                mech = d.get("mechanism") or ", ".join(d.get("mechanisms") or []) or "a database link"
-                objs = f" ({', '.join(d.get('objects') or [])})" if d.get("objects") else ""
-                yield a, b, reason("db_link", f"{short(a)} reads {short(b)} through {mech}{objs}: "
-                                              f"database {_db_label(g, u)} → {_db_label(g, v)}",
-                                   d.get("evidence"))
-        elif kind in ("flow", "config_ref"):
-            if q.kind(g, u) != "host" or q.kind(g, v) not in ("service", "database"):
-                continue
-            a, b = u, q.host(g, v)
-            if a not in moving or b not in moving or a == b:
-                continue
-            if facts[a].gathering or facts[b].gathering:
-                continue
-            svc = v if q.kind(g, v) == "service" else q.service_of(g, v)
-            proto = g.nodes[svc].get("protocol") if svc else None
-            if kind == "flow":
-                proto = d.get("protocol") if d.get("protocol") not in (None, "unknown") else proto
-            port = g.nodes[svc].get("port") if svc else None
-            if q.kind(g, v) == "database" or proto in DB_PROTOCOLS:
-                what = (f"database {_db_label(g, v)}" if q.kind(g, v) == "database"
-                        else f"the {proto} service (port {port})")
-                how = "'s configuration points to" if kind == "config_ref" else " talks to"
-                yield a, b, reason("database", f"{short(a)}{how} {what} on {short(b)}: database "
-                                               "protocols are chatty and latency-sensitive",
-                                   d.get("evidence"))
-            elif proto in FILE_PROTOCOLS and facts[a].device_class == "server":
-                yield a, b, reason("file-share", f"{short(a)} uses the SMB file share of "
-                                                 f"{short(b)} (port {port}): file shares tolerate "
-                                                 "little latency", d.get("evidence"))
-
-
-def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str], config) -> list:
+def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str], config,
+                 links: Links) -> list:
     """Move groups as plan.json dicts, sorted and numbered ``group:g01``…
 
     Raises
@@ -91,9 +46,13 @@ def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str],
     uf = _UnionFind(sorted(moving))
     reasons: dict[str, list] = {}
     pending = []
-    for a, b, r in _joins(g, moving, facts):
+    for a, b, r in links.joins:
         uf.union(a, b)
         pending.append((a, r))
+    for h, r in sorted(links.gatherers.items()):
+        pending.append((h, r))
+    for reader, _source, r in links.follows:
+        pending.append((reader, r))
     for i, pin in enumerate(config.pins):
         for h in pin.hosts:
             if h not in facts:
@@ -120,8 +79,9 @@ def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str],
         hs = [facts[h] for h in hosts]
         rs = sorted(reasons.get(root, []), key=lambda r: (r["kind"], r["text"]))
         if not rs:
-            rs = [reason("single", f"{short(hosts[0])} has no database link, database, file-share "
-                                   "or pinned dependency on another moving host: it moves alone")]
+            rs = [reason("single", f"{short(hosts[0])} has no replication, database link, "
+                                   "database, file-share or pinned dependency on another moving "
+                                   "host: it moves alone")]
         sizes = [x.data_bytes for x in hs if x.data_bytes is not None]
         tiers = [x.care_tier for x in hs if x.care_tier is not None]
         data_class = max((x.data_class for x in hs), key=lambda c: DATA_RANK.get(c, -1))

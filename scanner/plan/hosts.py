@@ -20,8 +20,6 @@ STAY_ROLES = {"modality": "an imaging modality stays in its department",
               "lab-analyzer": "a lab analyser stays in the laboratory",
               "workstation": "a user workstation stays on site"}
 SHARED_ROLES = ("directory", "DNS")
-# Roles that touch every database or share by design; their flows never glue groups.
-GATHERING_ROLES = ("backup",)
 DATA_RANK = {None: -1, "none": 0, "personal": 1, "health": 2}
 HOSTING_RANK = {None: -1, "any": 0, "hds": 1, "secnumcloud": 2}
 
@@ -51,10 +49,6 @@ class Host:
     @property
     def shared(self) -> bool:
         return any(r in SHARED_ROLES for r in self.roles)
-
-    @property
-    def gathering(self) -> bool:
-        return self.shared or any(r in GATHERING_ROLES for r in self.roles)
 
 
 def host_facts(g, tags: dict) -> dict[str, Host]:

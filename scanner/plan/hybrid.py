@@ -11,7 +11,7 @@ to and from them never cross.
 from __future__ import annotations
 
 from ..graph import queries as q
-from .groups import DB_PROTOCOLS, FILE_PROTOCOLS
+from .joins import DB_PROTOCOLS, FILE_PROTOCOLS
 from .hosts import short
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 KINDS = {
     # groups: why hosts move together
+    "replication": "cluster, mirror or replica peers: both run the service one talks to",
     "db_link": "a database reads another through a database link",
     "database": "an application talks a database protocol to another host's database",
     "file-share": "a server uses another server's SMB file share",
     "pin": "the plan configuration pins hosts together",
     "single": "no must-move-together dependency: the host moves alone",
+    "gatherer": "the host reads many servers by design; its sessions glue no group",
     # stays
     "exclusion": "the plan configuration excludes the host",
     "device-class": "the host's device class never moves",
@@ -25,8 +27,9 @@ KINDS = {
     "risk-order": "groups move from the least to the most critical",
     "care-chain": "groups coupled by clinical interface flows kept in one or consecutive waves",
     "ordering": "a configured ordering forces a later wave",
-    "capacity": "the previous wave was full",
-    "tier1-limit": "the previous wave already held its tier-1 groups",
+    "follows": "a warehouse moves in the wave of the database it reads, or later",
+    "capacity": "a later wave was full (servers, bytes, balanced load) or moves a group alone",
+    "tier1-limit": "a later wave already held its tier-1 groups",
     "exceeds-capacity": "a group larger than the wave capacity placed alone",
 }
 

@@ -1,11 +1,16 @@
 """Owns migration waves: the order move groups travel in, and the reason for each placement.
 
-The heuristic (docs/planner.md) in four steps: shared infrastructure first (replicated or
-moved, per ``shared_infrastructure``); a pilot of low-risk groups; the remaining groups
-as care chains (groups coupled by clinical interface flows) ordered from the least to the
-most critical, leaves before hubs inside a chain, configured orderings applied as
-precedence; then a greedy fill that opens a new wave when the servers or data capacity,
-the tier-1 limit or an ordering says so.  A group bigger than a wave goes alone.
+The heuristic (docs/planner.md): shared infrastructure first (replicated or moved, per
+``shared_infrastructure``); a pilot of low-risk groups; then the remaining groups as care
+chains (groups coupled by clinical interface flows) ordered from the least to the most
+critical, leaves before hubs inside a chain, configured orderings and warehouse database
+links applied as precedence.  That order is packed from the **last wave backwards**: each
+group goes to the latest wave that still has room (servers, data bytes, tier-1 limit) and
+respects its precedences and its care chain (within one wave of its placed partners), a
+new earlier wave opening only when none does.  So tier-1 groups, one per wave, close the
+plan, the less critical groups fill those waves up to capacity, and whatever is left
+opens the first waves: about max(tier-1 groups, servers / capacity) waves in all.  A group
+bigger than a wave goes alone.
 """
 
 from __future__ import annotations
@@ -153,8 +158,10 @@ class _Filler:
         self.wave_of[g["id"]] = w["number"]
 
 
-def _precedence(groups: list, group_of: dict, config, staying: set, hosts: set) -> nx.DiGraph:
-    """Configured orderings as edges between groups; impossible ones raise PlanError."""
+def _precedence(groups: list, group_of: dict, config, staying: set, hosts: set,
+                follows=()) -> nx.DiGraph:
+    """Configured orderings (strict) and warehouse links (same wave or later) as edges
+    between groups; impossible ones raise PlanError."""
     dag = nx.DiGraph()
     dag.add_nodes_from(g["id"] for g in groups)
     for i, o in enumerate(config.orderings):
@@ -169,15 +176,36 @@ def _precedence(groups: list, group_of: dict, config, staying: set, hosts: set) 
         if a == b:
             raise PlanError(f"orderings[{i}] ({o.reason}) contradicts move group {a}: "
                             f"{o.before} and {o.after} must move together", config.where(o.line))
-        dag.add_edge(a, b, ordering=i, reason=o.reason)
+        dag.add_edge(a, b, ordering=i, reason=o.reason, strict=True)
     try:
         cycle = nx.find_cycle(dag)
     except nx.NetworkXNoCycle:
-        return dag
-    names = sorted(f"orderings[{dag.edges[u, v]['ordering']}]" for u, v in cycle)
-    raise PlanError(f"{', '.join(names)} form a cycle between move groups "
-                    f"{', '.join(sorted({u for u, _ in cycle}))}: no wave order satisfies them",
-                    config.where(config.orderings[int(names[0][10:-1])].line))
+        cycle = None
+    if cycle:
+        names = sorted(f"orderings[{dag.edges[u, v]['ordering']}]" for u, v in cycle)
+        raise PlanError(f"{', '.join(names)} form a cycle between move groups "
+                        f"{', '.join(sorted({u for u, _ in cycle}))}: no wave order satisfies them",
+                        config.where(config.orderings[int(names[0][10:-1])].line))
+    for reader, source, why in sorted(follows, key=lambda f: (f[0], f[1])):
+        a, b = group_of[source], group_of[reader]
+        if a == b:
+            continue
+        if dag.has_edge(a, b):
+            dag.edges[a, b]["follows"] = why
+            continue
+        if nx.has_path(dag, b, a):
+            path = nx.shortest_path(dag, b, a)
+            hit = [dag.edges[u, v]["ordering"] for u, v in zip(path, path[1:])
+                   if dag.edges[u, v].get("ordering") is not None]
+            if hit:
+                o = config.orderings[hit[0]]
+                raise PlanError(f"orderings[{hit[0]}] ({o.reason}) makes {short(reader)} move before "
+                                f"{short(source)}, but {short(reader)} reads {short(source)} through "
+                                "a database link: it moves in the same wave or later",
+                                config.where(o.line))
+            continue                      # two warehouses reading each other: no order
+        dag.add_edge(a, b, strict=False, follows=why)
+    return dag
 
 
 def _pilot(groups: list, coupling: Coupling, dag: nx.DiGraph, config) -> list:
@@ -223,24 +251,133 @@ def _main_order(groups: list, coupling: Coupling, dag: nx.DiGraph, hubs_last: bo
     return [by_id[x] for x in nx.lexicographical_topological_sort(sub, key=lambda x: rank[x])]
 
 
-def plan_waves(graph, groups: list, config, staying: set, hosts: set) -> tuple[list, dict]:
+class _Packer:
+    """Main-phase waves filled from the last one backwards (module docstring).
+
+    ``bins[0]`` is the last wave.  Reasons are kept as (kind, text(number)) pairs and
+    written once the waves are numbered.
+    """
+
+    def __init__(self, config, coupling: Coupling, dag: nx.DiGraph, limit: int | None = None):
+        self.config, self.coupling, self.dag = config, coupling, dag
+        self.limit = limit or config.wave_servers
+        self.bins: list[dict] = []
+        self.rev: dict = {}
+        self.notes: dict = defaultdict(list)
+        self.why: dict = {}
+
+    def _oversize(self, g: dict) -> bool:
+        cfg = self.config
+        return g["servers"] > cfg.wave_servers or bool(
+            cfg.wave_data_bytes and g["data_bytes"] and g["data_bytes"] > cfg.wave_data_bytes)
+
+    def _blocker(self, i: int, g: dict, w: list):
+        """(what, kind, text(number)) when bin ``i`` cannot take ``g``; ``w[0]`` will hold
+        the bin ``g`` finally lands in."""
+        b, cfg, label = self.bins[i], self.config, _label(g)
+        if b["alone"]:
+            return ("alone", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
+                                          f"{n(i)} moves a group bigger than a wave, alone")
+        if b["groups"] and b["servers"] + g["servers"] > self.limit:
+            load = (f"capacity {cfg.wave_servers}" if self.limit == cfg.wave_servers else
+                    f"capacity {cfg.wave_servers}, load balanced to {self.limit} per wave")
+            return ("servers", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
+                                          f"{n(i)} had no room left for its {g['servers']} "
+                                          f"server(s) ({load})")
+        if cfg.wave_data_bytes and g["data_bytes"] and \
+                (b["data_bytes"] or 0) + g["data_bytes"] > cfg.wave_data_bytes:
+            return ("bytes", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: its "
+                                          f"{g['data_bytes']} bytes would exceed wave {n(i)}'s "
+                                          f"{cfg.wave_data_bytes} bytes")
+        if g["care_tier"] == 1 and b["tier1"] >= cfg.max_tier1_groups_per_wave:
+            return ("tier1", "tier1-limit", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
+                                             f"{n(i)} already moves {b['tier1']} tier-1 group(s) "
+                                             f"(limit {cfg.max_tier1_groups_per_wave})")
+        return None
+
+    def place(self, g: dict, why: list) -> None:
+        gid, lo, notes = g["id"], 0, self.notes[g["id"]]
+        for s in sorted(self.dag.successors(gid)):
+            e = self.dag.edges[gid, s]
+            if s in self.rev:
+                lo = max(lo, self.rev[s] + (1 if e.get("strict") else 0))
+        partners = [self.rev[o] for o in self.coupling.strong.neighbors(gid) if o in self.rev]
+        if partners:
+            lo = max(lo, min(partners) - 1)
+        oversize, i, seen, final = self._oversize(g), lo, {}, [None]
+        while True:
+            if i == len(self.bins):
+                self.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
+                                  "alone": False})
+            if oversize:
+                if not self.bins[i]["groups"]:
+                    break
+                i += 1
+                continue
+            blocker = self._blocker(i, g, final)
+            if blocker is None:
+                break
+            seen[blocker[0]] = blocker[1:]     # per cause, the nearest later wave
+            i += 1
+        final[0] = i
+        notes.extend(seen.values())
+        if oversize:
+            cfg = self.config
+            notes.append(("exceeds-capacity", lambda n: (
+                f"{_label(g)} has {g['servers']} servers and {g['data_bytes']} bytes, more than one "
+                f"wave ({cfg.wave_servers} servers"
+                + (f", {cfg.wave_data_bytes} bytes" if cfg.wave_data_bytes else "")
+                + "): it moves alone; split it or pre-seed its data")))
+        b = self.bins[i]
+        b["groups"].append(gid)
+        b["servers"] += g["servers"]
+        b["alone"] = oversize
+        if g["data_bytes"] is not None:
+            b["data_bytes"] = (b["data_bytes"] or 0) + g["data_bytes"]
+        b["tier1"] += 1 if g["care_tier"] == 1 else 0
+        self.rev[gid] = i
+        self.why[gid] = why
+
+
+def _ordering_notes(dag: nx.DiGraph, g: dict, by_id: dict, wave_of: dict) -> list:
+    """Reasons for the configured orderings and warehouse links that touch group ``g``."""
+    out = []
+    for p in sorted(dag.predecessors(g["id"])):
+        e = dag.edges[p, g["id"]]
+        if e.get("ordering") is not None:
+            out.append(reason("ordering", f"{_label(g)} moves after {_label(by_id[p])} (wave "
+                                          f"{wave_of.get(p)}): {e['reason']} (plan configuration)"))
+        if e.get("follows"):
+            out.append(reason("follows", f"{_label(g)} moves in wave {wave_of.get(g['id'])}, "
+                                         f"{_label(by_id[p])} in wave {wave_of.get(p)}: "
+                                         f"{e['follows']['text']}", e["follows"].get("evidence")))
+    return out
+
+
+def plan_waves(graph, groups: list, config, staying: set, hosts: set,
+               follows=()) -> tuple[list, dict]:
     """Waves as plan.json dicts, and {group id: wave number}.
+
+    ``follows`` lists (reader, source, reason) warehouse database links: the reader's group
+    moves in the source's wave or later.
 
     Raises
     ------
     PlanError
         A configured ordering names an unknown or staying host, two hosts of one group,
-        or the orderings form a cycle.
+        forms a cycle, or contradicts a warehouse link.
     """
     group_of = {h: g["id"] for g in groups for h in g["hosts"]}
     by_id = {g["id"]: g for g in groups}
     coupling = Coupling(graph, groups, group_of)
-    dag = _precedence(groups, group_of, config, staying, hosts)
+    dag = _precedence(groups, group_of, config, staying, hosts, follows)
     replicate = config.shared_infrastructure == "replicate-first"
     foundation = [g for g in groups if g["shared_infrastructure"]]
     for g in foundation:
         for p in sorted(dag.predecessors(g["id"])):
-            i = dag.edges[p, g["id"]]["ordering"]
+            i = dag.edges[p, g["id"]].get("ordering")
+            if i is None:
+                continue
             raise PlanError(f"orderings[{i}] ({config.orderings[i].reason}) puts {_label(g)} after "
                             f"{p}, but shared infrastructure goes first "
                             f"({config.shared_infrastructure})", config.where(config.orderings[i].line))
@@ -269,21 +406,63 @@ def plan_waves(graph, groups: list, config, staying: set, hosts: set) -> tuple[l
                                                   f"flows with {coupling.degree(g['id'])} other "
                                                   "group(s)): it proves the move "
                                                   "process first")])
-    chosen = {g["id"] for g in pilot}
-    for g in _main_order([g for g in rest if g["id"] not in chosen], coupling, dag, replicate):
-        chain = sorted(coupling.strong.neighbors(g["id"]))
-        why = (f"{_label(g)}, {_tier_text(g)}: groups move from the least to the most critical"
-               + (f"; its care chain ({', '.join(chain)}) moves in consecutive waves, "
-                  + ("leaves before hubs" if replicate else "hubs first") if chain else ""))
-        why = [reason("risk-order", why)]
-        for p in sorted(dag.predecessors(g["id"])):
-            why.append(reason("ordering", f"{_label(g)} moves after {p} (wave "
-                                          f"{filler.wave_of.get(p)}): "
-                                          f"{dag.edges[p, g['id']]['reason']} (plan configuration)"))
-        filler.place(g, "main", why, set(dag.predecessors(g["id"])))
     filler.close()
+    chosen = {g["id"] for g in pilot}
+    order = _main_order([g for g in rest if g["id"] not in chosen], coupling, dag, replicate)
+    rank = {g["id"]: k for k, g in enumerate(order)}
+    # groups tied to others (care chain, ordering, warehouse link) keep the risk order;
+    # free groups then fill the gaps, largest first (first-fit decreasing), so a big
+    # low-risk application is not left without a wave that has room for it
+    tied = [g for g in order if coupling.strong.degree(g["id"]) or dag.degree(g["id"])]
+    free = sorted((g for g in order if not (coupling.strong.degree(g["id"]) or dag.degree(g["id"]))),
+                  key=lambda g: (-g["servers"], -(g["data_bytes"] or 0), -rank[g["id"]]))
+
+    def pack(limit: int | None = None) -> _Packer:
+        packer = _Packer(config, coupling, dag, limit)
+        for g in list(reversed(tied)) + free:
+            chain = sorted(coupling.strong.neighbors(g["id"]))
+            why = (f"{_label(g)}, {_tier_text(g)}: groups move from the least to the most critical"
+                   + (f"; its care chain ({', '.join(chain)}) moves in consecutive waves, "
+                      + ("leaves before hubs" if replicate else "hubs first") if chain else ""))
+            packer.place(g, [reason("risk-order", why)])
+        return packer
+
+    packer = pack()
+    # the fewest waves are known: spread the load evenly over them when that keeps the count
+    total, fewest = sum(g["servers"] for g in order), len(packer.bins)
+    for limit in range(-(-total // max(fewest, 1)), config.wave_servers):
+        trial = pack(limit)
+        if len(trial.bins) <= fewest:
+            packer = trial
+            break
+    start, count = filler.number, len(packer.bins)
+
+    def number(i: int) -> int:
+        return start + count - 1 - i
+
+    wave_of = dict(filler.wave_of)
+    wave_of.update({gid: number(i) for gid, i in packer.rev.items()})
+    main = []
+    for i in reversed(range(count)):
+        b = packer.bins[i]
+        n, rs = number(i), []
+        for gid in sorted(b["groups"], key=rank.get):
+            g = by_id[gid]
+            rs += [reason(kind, text(number)) for kind, text in packer.notes[gid]]
+            for o in sorted(coupling.strong.neighbors(gid)):
+                w = wave_of.get(o)
+                if w == n - 1 or (w == n and rank.get(o, -1) < rank[gid]):
+                    where = "this wave" if w == n else "the previous wave"
+                    rs.append(reason("care-chain", f"{_label(g)} exchanges "
+                                                   f"{', '.join(coupling.interface(gid, o))} with "
+                                                   f"{o}, placed in {where}: the care chain is "
+                                                   "split for one wave at most"))
+            rs += _ordering_notes(dag, g, by_id, wave_of)
+            rs += packer.why[gid]
+        main.append({"number": n, "phase": "main", "groups": sorted(b["groups"], key=rank.get),
+                     "servers": b["servers"], "data_bytes": b["data_bytes"], "reasons": rs})
     waves = []
-    for w in filler.waves:
+    for w in filler.waves + main:
         gs = [by_id[x] for x in w["groups"]]
         tiers = [x["care_tier"] for x in gs if x["care_tier"]]
         tier = min(tiers) if tiers else None
@@ -302,4 +481,4 @@ def plan_waves(graph, groups: list, config, staying: set, hosts: set) -> tuple[l
             "servers": w["servers"], "data_bytes": w["data_bytes"],
             "care_tier": tier, "window": config.window(tier),
             "reasons": w["reasons"]})
-    return waves, dict(filler.wave_of)
+    return waves, wave_of

@@ -45,14 +45,19 @@ def test_application_and_its_database_form_one_group(plan):
     assert lis["hosts"] == ["host:lis-db01", "host:lis01"]
 
 
-def test_warehouse_joins_through_its_db_link(plan):
-    g = _group_of(plan, "wh-db01")
-    assert g["hosts"] == ["host:dpi-app01", "host:dpi-db01", "host:wh-db01"]
-    link = [r for r in g["reasons"] if r["kind"] == "db_link"]
+def test_warehouse_follows_its_db_link_instead_of_joining(plan):
+    wh, dpi = _group_of(plan, "wh-db01"), _group_of(plan, "dpi-db01")
+    assert wh["hosts"] == ["host:wh-db01"] and dpi["hosts"] == ["host:dpi-app01", "host:dpi-db01"]
+    link = [r for r in wh["reasons"] if r["kind"] == "follows"]
     assert len(link) == 1 and link[0]["text"].startswith(
-        "wh-db01 reads dpi-db01 through postgres_fdw (dpi_remote)")
-    assert g["care_tier"] == 1 and g["data_class"] == "health"
-    assert g["data_bytes"] == (60 + 500 + 800) * 1024 ** 3   # disk, else database bytes
+        "wh-db01 reads dpi-db01 through postgres_fdw (dpi_remote)") and link[0]["evidence"]
+    assert not any(r["kind"] == "single" for r in wh["reasons"])
+    assert _wave_of(plan, "wh-db01") >= _wave_of(plan, "dpi-db01")
+    w = next(w for w in plan["waves"] if "host:wh-db01" in w["hosts"])
+    assert any(r["kind"] == "follows" and f"in wave {_wave_of(plan, 'dpi-db01')}" in r["text"]
+               for r in w["reasons"])
+    assert dpi["care_tier"] == 1 and dpi["data_class"] == "health"
+    assert dpi["data_bytes"] == (60 + 500) * 1024 ** 3   # disk, else database bytes
 
 
 def test_hl7_and_directory_flows_do_not_glue_groups(plan):
@@ -139,14 +144,15 @@ def test_move_first_moves_the_directory_and_the_hub_first(estate):
 
 
 def test_capacity_smaller_than_a_group_places_it_alone(estate):
-    plan = build_plan(*estate, _cfg("wave_capacity: {servers: 2}\npilot: {enabled: false}\n"))
+    plan = build_plan(*estate, _cfg("wave_capacity: {servers: 1}\npilot: {enabled: false}\n"))
     w = next(w for w in plan["waves"] if "host:dpi-db01" in w["hosts"])
     assert w["groups"] == [_group_of(plan, "dpi-db01")["id"]]
     assert any(r["kind"] == "exceeds-capacity" and "split it or pre-seed" in r["text"]
                for r in w["reasons"])
     for other in plan["waves"]:
         if other is not w:
-            assert other["servers"] <= 2
+            assert other["servers"] <= 1 or any(r["kind"] == "exceeds-capacity"
+                                                 for r in other["reasons"])
     assert not any(x["name"] == "pilot" for x in plan["waves"])
 
 
@@ -221,16 +227,21 @@ def test_file_shares_join_but_backup_reads_do_not(monkeypatch):
 
 
 def test_data_capacity_opens_waves(estate):
-    cap = 5000 * 1024 ** 3          # backup01 (2000 GB) and pacs01 (4000 GB) no longer fit together
-    plan = build_plan(*estate, _cfg(f"wave_capacity: {{servers: 10, data_bytes: {cap}}}\n"))
-    assert all(w["data_bytes"] <= cap for w in plan["waves"])
-    assert _wave_of(plan, "pacs01") == _wave_of(plan, "backup01") + 1
-    pacs = next(w for w in plan["waves"] if "host:pacs01" in w["hosts"])
-    assert pacs["reasons"][0]["kind"] == "capacity" and "bytes" in pacs["reasons"][0]["text"]
-    small = build_plan(*estate, _cfg(f"wave_capacity: {{servers: 10, data_bytes: {cap // 5}}}\n"))
-    pacs = next(w for w in small["waves"] if "host:pacs01" in w["hosts"])
-    assert pacs["groups"] == [_group_of(small, "pacs01")["id"]]
-    assert any(r["kind"] == "exceeds-capacity" for r in pacs["reasons"])
+    cap = 2100 * 1024 ** 3          # backup01 (2000 GB) no longer fits beside lis01 + lis-db01
+    free = build_plan(*estate, _cfg("pilot: {enabled: false}\n"))
+    assert any((w["data_bytes"] or 0) > cap for w in free["waves"])   # the limit has work to do
+    plan = build_plan(*estate, _cfg(f"wave_capacity: {{servers: 10, data_bytes: {cap}}}\n"
+                                    "pilot: {enabled: false}\n"))
+    for w in plan["waves"]:
+        alone = any(r["kind"] == "exceeds-capacity" for r in w["reasons"])
+        assert w["data_bytes"] <= cap or (alone and len(w["groups"]) == 1)
+    pacs = next(w for w in plan["waves"] if "host:pacs01" in w["hosts"])   # 4000 GB: alone
+    assert pacs["groups"] == [_group_of(plan, "pacs01")["id"]]
+    assert any(r["kind"] == "exceeds-capacity" and "split it or pre-seed" in r["text"]
+               for r in pacs["reasons"])
+    assert _wave_of(plan, "backup01") != _wave_of(plan, "lis01")
+    texts = [r["text"] for w in plan["waves"] for r in w["reasons"] if r["kind"] == "capacity"]
+    assert any("bytes would exceed wave" in t for t in texts)
 
 
 def test_every_reason_kind_is_documented(root):

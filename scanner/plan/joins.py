@@ -1,0 +1,177 @@
+"""Owns the dependencies between moving hosts that decide move groups and data-link order.
+
+``find_links(graph, facts, moving)`` reads the graph once and returns ``Links``:
+
+- ``joins``: (host_a, host_b, reason) pairs that must move together — a cluster or
+  replication peer (``replication``), an application's database session or configured
+  database (``database``), a server's SMB share (``file-share``), a database link between
+  two operational databases (``db_link``);
+- ``follows``: (reader, source, reason) — a warehouse's database link to the database it
+  reads: an ordered dependency (the reader moves in the source's wave or later), not a join;
+- ``gatherers``: {host: reason} — hosts whose outgoing sessions never glue groups.
+
+A *gatherer* is decided from the graph first: a host opening database sessions to
+``GATHERER_MIN_SERVERS`` or more different database servers (backup, monitoring, ETL,
+reporting) reads everything by design.  A role tag alone (``backup``, ``monitoring``) only
+makes a gatherer when the host has no other role: an application server that also carries
+a ``backup`` tag still joins its own database.  Shared infrastructure (directory, DNS) is
+never glued, on either side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..graph import queries as q
+from .hosts import Host, short
+from .reasons import reason
+
+DB_PROTOCOLS = ("postgresql", "mysql", "tds", "oracle-tns")
+FILE_PROTOCOLS = ("smb",)
+GATHERER_MIN_SERVERS = 3
+GATHERING_ROLES = ("backup", "monitoring")
+# Roles whose database links read another application's data for analysis: ordered, not joined.
+READER_ROLES = ("warehouse",)
+# Agent, remote administration and backup-transport ports every server runs: two hosts
+# both listening there are not cluster peers.
+MANAGEMENT_PORTS = frozenset({22, 23, 135, 139, 161, 443, 445, 3389, 5985, 5986, 6160, 6162,
+                              9100, 9182, 10050, 10051})
+PEER_PORTS = {1972: "InterSystems IRIS superserver (ECP, mirror)",
+              2188: "InterSystems ISCAgent (mirroring)",
+              5022: "SQL Server Always On / mirroring endpoint",
+              5432: "PostgreSQL (streaming replication)", 3306: "MySQL (replication)",
+              1521: "Oracle Net (Data Guard)", 7788: "DRBD", 5405: "Corosync",
+              2224: "Pacemaker pcsd", 4567: "Galera replication",
+              33061: "MySQL group replication"}
+
+
+@dataclass
+class Links:
+    joins: list = field(default_factory=list)
+    follows: list = field(default_factory=list)
+    gatherers: dict = field(default_factory=dict)
+
+
+def _db_label(g, db: str) -> str:
+    return g.nodes[db].get("name") or db
+
+
+def _sessions(g):
+    """(client, server host, target node, edge kind, protocol, port, data) of every host →
+    service/database flow or config_ref, sorted."""
+    out = []
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        kind = d.get("kind") or k
+        if kind not in ("flow", "config_ref") or q.kind(g, u) != "host" \
+                or q.kind(g, v) not in ("service", "database"):
+            continue
+        b = q.host(g, v)
+        if b is None or b == u:
+            continue
+        svc = v if q.kind(g, v) == "service" else q.service_of(g, v)
+        proto = g.nodes[svc].get("protocol") if svc else None
+        if kind == "flow" and d.get("protocol") not in (None, "unknown"):
+            proto = d.get("protocol")
+        port = g.nodes[svc].get("port") if svc else None
+        out.append((u, b, v, svc, kind, proto, port, d))
+    return out
+
+
+def _is_db(g, v, proto) -> bool:
+    return q.kind(g, v) == "database" or proto in DB_PROTOCOLS
+
+
+def _peer(g, client: str, svc: str | None, proto) -> str | None:
+    """The peer port's description when ``client`` runs the same service as ``svc``."""
+    if svc is None or proto not in (None, "unknown", *DB_PROTOCOLS):
+        return None
+    d = g.nodes[svc]
+    port, transport = d.get("port"), d.get("transport")
+    if port in MANAGEMENT_PORTS:
+        return None
+    for own in q.services(g, client):
+        o = g.nodes[own]
+        if o.get("port") == port and o.get("transport") == transport:
+            if o.get("process") and d.get("process") and o["process"] != d["process"]:
+                return None
+            return PEER_PORTS.get(port) or f"{transport}/{port}" + (
+                f" ({d['process']})" if d.get("process") else "")
+    return None
+
+
+def find_links(g, facts: dict[str, Host], moving: set[str]) -> Links:
+    """The joins, ordered data links and gatherers among the moving hosts (module docstring)."""
+    out = Links()
+    sessions = _sessions(g)
+    db_servers: dict[str, set] = {}
+    for u, b, v, svc, kind, proto, port, d in sessions:
+        if _is_db(g, v, proto):
+            db_servers.setdefault(u, set()).add(b)
+    for h in sorted(moving):
+        servers = sorted(db_servers.get(h, ()))
+        others = set(facts[h].roles) - {"unknown", *GATHERING_ROLES}
+        if len(servers) >= GATHERER_MIN_SERVERS:
+            names = ", ".join(short(s) for s in servers[:4]) + (" …" if len(servers) > 4 else "")
+            out.gatherers[h] = reason("gatherer", f"{short(h)} opens database sessions to "
+                                                  f"{len(servers)} database servers ({names}): a "
+                                                  "gatherer (backup, monitoring, ETL, reporting) "
+                                                  "reads everything by design, its sessions glue "
+                                                  "no group")
+        elif any(r in GATHERING_ROLES for r in facts[h].roles) and not others:
+            role = next(r for r in GATHERING_ROLES if r in facts[h].roles)
+            out.gatherers[h] = reason("gatherer", f"{short(h)} has role {role} and no application "
+                                                  "role: it reads other servers by design, its "
+                                                  "sessions glue no group")
+    linked: set = set()        # pairs ordered by a warehouse link: their sessions are the link
+    dblinked: set = set()      # pairs with any database link: their sessions are not replication
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
+        if (d.get("kind") or k) != "db_link":
+            continue
+        a, b = q.host(g, u), q.host(g, v)
+        if a not in moving or b not in moving or a == b:
+            continue
+        dblinked.add(frozenset((a, b)))
+        mech = d.get("mechanism") or ", ".join(d.get("mechanisms") or []) or "a database link"
+        objs = f" ({', '.join(d.get('objects') or [])})" if d.get("objects") else ""
+        text = (f"{short(a)} reads {short(b)} through {mech}{objs}: database "
+                f"{_db_label(g, u)} → {_db_label(g, v)}")
+        reader = next((r for r in READER_ROLES if r in facts[a].roles), None)
+        if reader:
+            out.follows.append((a, b, reason(
+                "follows", f"{text}; a {reader} reading an operational database moves in the "
+                           f"same wave as {short(b)} or later (it tolerates a few weeks of "
+                           "cross-site reads; the source never waits for it)", d.get("evidence"))))
+            linked.add(frozenset((a, b)))
+        else:
+            out.joins.append((a, b, reason("db_link", text, d.get("evidence"))))
+    sources = {(a, b) for a, b, _ in out.follows}
+    for u, b, v, svc, kind, proto, port, d in sessions:
+        if u not in moving or b not in moving or u in out.gatherers:
+            continue
+        if facts[u].shared or facts[b].shared or frozenset((u, b)) in linked:
+            continue
+        # a client of both ends of a warehouse link is the warehouse's pipeline (ETL): it
+        # joins the reading side; its reads of the source are covered by the link's order
+        if any(src == b and r in db_servers.get(u, ()) for r, src in sources):
+            continue
+        peer = (_peer(g, u, svc, proto) if kind == "flow" and frozenset((u, b)) not in dblinked
+                else None)
+        if peer:
+            out.joins.append((u, b, reason("replication", f"{short(u)} and {short(b)} both run "
+                                                          f"{peer} and {short(u)} talks to "
+                                                          f"{short(b)} on it: cluster, mirror or "
+                                                          "replica peers move together",
+                                           d.get("evidence"))))
+        elif _is_db(g, v, proto):
+            what = (f"database {_db_label(g, v)}" if q.kind(g, v) == "database"
+                    else f"the {proto} service (port {port})")
+            how = "'s configuration points to" if kind == "config_ref" else " talks to"
+            out.joins.append((u, b, reason("database", f"{short(u)}{how} {what} on {short(b)}: "
+                                                       "database protocols are chatty and "
+                                                       "latency-sensitive", d.get("evidence"))))
+        elif proto in FILE_PROTOCOLS and facts[u].device_class == "server":
+            out.joins.append((u, b, reason("file-share", f"{short(u)} uses the SMB file share of "
+                                                         f"{short(b)} (port {port}): file shares "
+                                                         "tolerate little latency",
+                                           d.get("evidence"))))
+    return out
