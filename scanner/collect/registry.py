@@ -18,6 +18,8 @@ COLLECTORS: tuple[str, ...] = (
     "scanner.collect.capture.collector",    # pcap / pcapng magic
     "scanner.collect.importers.nmap_xml",   # XML with <nmaprun
     "scanner.collect.sql.dump",             # .sql dumps and DDL scripts
+    "scanner.collect.importers.zeek",       # Zeek conn/dns/ssl logs (TSV, JSON; gzip)
+    "scanner.collect.importers.nfdump_csv", # nfdump -o csv header (ts,…,sa,da,… / srcAddr…)
     "scanner.collect.config.collector",     # files under inputs/configs/<host>/
 )
 

@@ -43,7 +43,7 @@ KINDS: dict[str, dict[str, str]] = {
         "packets_to_server": "int", "packets_to_client": "int",
         "bytes_to_server": "int", "bytes_to_client": "int", "connections": "int",
         "first_seen": "str", "last_seen": "str",
-        "direction_source": "str",  # handshake | listener | port
+        "direction_source": "str",  # handshake | listener | port | flow-log
         "confidence": "str",        # high | medium | low
     },
     # Protocol facts identified from content on a server port (one per distinct fact set).
