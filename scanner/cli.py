@@ -180,12 +180,22 @@ def plan_cmd(out: Path, plan_config) -> None:
                f"{len(plan['hybrid_flows'])} hybrid flows → {out / pipeline.PLAN}")
 
 
+LANG_OPTION = click.option("--lang", "lang", type=click.Choice(["fr", "en"]), default="fr",
+                           show_default=True, help="Language of the report texts and CSV headers.")
+REDACT_OPTION = click.option("--redact", is_flag=True,
+                             help="Replace host names, addresses, DNS names, application and "
+                                  "database names and AE titles with pseudonyms (salt kept in "
+                                  "OUT/redaction.salt); writes under OUT/redacted/.")
+
+
 @main.command("report")
 @OUT_OPTION
-def report_cmd(out: Path) -> None:
+@LANG_OPTION
+@REDACT_OPTION
+def report_cmd(out: Path, lang: str, redact: bool) -> None:
     """Write the offline HTML report (with SVG maps) → OUT/report/index.html."""
     try:
-        path = pipeline.stage_report(out)
+        path = pipeline.stage_report(out, lang=lang, redact=redact)
     except ScannerError as exc:
         _fail(exc)
     click.echo(f"report: {path}")
@@ -193,10 +203,16 @@ def report_cmd(out: Path) -> None:
 
 @main.command("export")
 @OUT_OPTION
-def export_cmd(out: Path) -> None:
-    """Write the JSON export (schema in docs/json-export.md) → OUT/export/hdscan.json."""
+@click.option("--format", "formats", default="", metavar="LIST",
+              help="Comma-separated formats among json,csv,graphml,gexf,dot,md (default: all).")
+@LANG_OPTION
+@REDACT_OPTION
+def export_cmd(out: Path, formats: str, lang: str, redact: bool) -> None:
+    """Write the exports (JSON, CSV, GraphML, GEXF, DOT, Markdown; docs/exports.md) → OUT/export/."""
+    from .report.exports import parse_formats
+
     try:
-        path = pipeline.stage_export(out)
+        path = pipeline.stage_export(out, formats=parse_formats(formats), lang=lang, redact=redact)
     except ScannerError as exc:
         _fail(exc)
     click.echo(f"export: {path}")

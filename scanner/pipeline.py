@@ -8,7 +8,7 @@ so any stage can be re-run alone:
 ``tags.json``     classification (``classify``)
 ``plan.json``     move groups and waves (``plan``)
 ``report/``       offline HTML report and SVG maps (``report``)
-``export/``       JSON export (``export``)
+``export/``       JSON, CSV, GraphML, GEXF, DOT and Markdown exports (``export``)
 
 Nothing here prints: progress goes through an optional callback, errors are raised.
 """
@@ -198,26 +198,44 @@ def report_meta(out: Path, g) -> dict:
             "observations": counts}
 
 
-def stage_report(out: Path) -> Path:
-    """graph.json + tags.json + plan.json → report/index.html (+ SVG maps, JSON export)."""
+def _report_inputs(out: Path, redact: bool):
+    """(g, tags, plan, meta) for the report and the exports, pseudonymised if ``redact``."""
+    g = load_graph(out)
+    tags = _read_json(Path(out) / TAGS, "classify")
+    plan = _read_json(Path(out) / PLAN, "plan")
+    meta = report_meta(out, g)
+    if redact:
+        from .report.redact import redact as pseudonymise
+
+        return pseudonymise(Path(out), g, tags, plan, meta)
+    return g, tags, plan, meta
+
+
+def _output_root(out: Path, redact: bool) -> Path:
+    """Redacted outputs go to ``OUT/redacted/`` so they never mix with the named ones."""
+    return Path(out) / "redacted" if redact else Path(out)
+
+
+def stage_report(out: Path, lang: str = "fr", redact: bool = False) -> Path:
+    """graph.json + tags.json + plan.json → report/index.html (+ SVG maps);
+    ``redacted/report/`` with ``redact``."""
     from .report.html import write_report
 
-    g = load_graph(out)
-    tags = _read_json(Path(out) / TAGS, "classify")
-    plan = _read_json(Path(out) / PLAN, "plan")
-    return write_report(Path(out), g, tags, plan, report_meta(out, g))
+    g, tags, plan, meta = _report_inputs(out, redact)
+    return write_report(_output_root(out, redact), g, tags, plan, meta, lang)
 
 
-def stage_export(out: Path) -> Path:
-    """graph.json + tags.json + plan.json → export/hdscan.json."""
-    from .report.json_out import write_json_export
+def stage_export(out: Path, formats: list[str] | None = None, lang: str = "fr",
+                 redact: bool = False) -> Path:
+    """graph.json + tags.json + plan.json → export/ (hdscan.json, CSV, GraphML, GEXF, DOT,
+    summary.md; all formats unless ``formats`` names some); ``redacted/export/`` with
+    ``redact``. Returns the export folder."""
+    from .report.exports import FORMATS, write_exports
 
-    g = load_graph(out)
-    tags = _read_json(Path(out) / TAGS, "classify")
-    plan = _read_json(Path(out) / PLAN, "plan")
-    path = Path(out) / "export" / "hdscan.json"
-    write_json_export(path, g, tags, plan, report_meta(out, g))
-    return path
+    g, tags, plan, meta = _report_inputs(out, redact)
+    folder = _output_root(out, redact) / "export"
+    write_exports(folder, g, tags, plan, meta, formats or FORMATS, lang)
+    return folder
 
 
 def summarize(g, tags: dict, plan: dict) -> dict:

@@ -5,8 +5,9 @@ DOT is written by hand with one quoting function (``quote``) rather than through
 label: names here come from traffic and must always be plain text.  Node ids are short
 (``n0``, ``c0``) and given in sorted order, so the same inputs give the same source.
 
-Over ``COLLAPSE_ABOVE`` hosts the maps draw move groups (or, for hosts in no group, their
-site) instead of hosts, so a 5,000-host estate still gives a readable, quickly laid-out map.
+Over ``COLLAPSE_ABOVE`` hosts the estate map draws each site's hosts of one main role as
+one node (with its count) and the waves map one node per wave, edges counted between
+them, so a 5,000-host estate still gives a readable, quickly laid-out map.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from . import model
 
 COLLAPSE_ABOVE = 300
+MAX_WAVE_EDGES = 60   # collapsed waves map: the heaviest crossings drawn
 LABEL_EDGES_UP_TO = 30  # above, an edge's protocols/ports go to its tooltip, not on the map
 
 FILL = {"health": "#f4a3a3", "personal": "#f9d38c", "none": "#c9def5", None: "#e2e2e2"}
@@ -119,22 +121,26 @@ def estate_dot(g, tags: dict, plan: dict, text: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _buckets(g, plan: dict, hosts: list[str], text: dict) -> dict[str, str]:
-    """host → bucket label: its move group, else its site."""
-    where = model.placement(plan)
-    out = {}
-    for h in hosts:
-        group = where.get(h, {}).get("group")
-        if group:
-            out[h] = f"{text['group']} {group}"
-        else:
-            out[h] = f"{g.nodes[h].get('site') or text['site_none']}"
-    return out
+# At scale a host is drawn as its site's share of one role: the first of these it carries
+# (care applications first), else its first role, else "other".
+ROLE_ORDER = ("DPI", "DPI-DB", "PACS", "RIS", "LIS", "lab-middleware", "EAI", "GAM", "identity",
+              "pharmacy", "OR-scheduling", "emergency", "warehouse", "finance", "HR", "backup",
+              "directory", "DNS", "file-print", "modality", "lab-analyzer", "workstation")
+
+
+def _main_role(tags: dict, host: str) -> str:
+    roles = [str(r) for r in (_resolved(tags, host).get("role") or []) if r != "unknown"]
+    for r in ROLE_ORDER:
+        if r in roles:
+            return r
+    return sorted(roles)[0] if roles else "other"
 
 
 def _estate_collapsed(g, tags, plan, text, hosts) -> str:
-    bucket = _buckets(g, plan, hosts, text)
-    members: dict[str, list[str]] = {}
+    """One node per (site, main role) with its host count; edges counted between them."""
+    bucket = {h: (str(g.nodes[h].get("site") or text["site_none"]), _main_role(tags, h))
+              for h in hosts}
+    members: dict[tuple, list[str]] = {}
     for h in hosts:
         members.setdefault(bucket[h], []).append(h)
     exposed = [e for e in model.endpoint_ids(g)
@@ -143,22 +149,71 @@ def _estate_collapsed(g, tags, plan, text, hosts) -> str:
     ids_of |= {e: f"n{i}" for i, e in enumerate(exposed)}
     lines = _header("estate")
     lines.append(f"  label={quote(text['map_collapsed'].format(limit=COLLAPSE_ABOVE))}; labelloc=t;")
-    for b in sorted(members):
-        worst = max((_class(tags, h) for h in members[b]), key=lambda c: _CLASS_RANK[c])
-        tier = min((t for t in (_resolved(tags, h).get("care_tier") for h in members[b])
-                    if isinstance(t, int)), default=None)
-        lines.append(f"  {ids_of[b]} [label={quote(b, f'{len(members[b])} ' + text['hosts_word'])}, "
-                     f'{_tier_style(tier)}, fillcolor="{FILL[worst]}"];')
+    sites = sorted({b[0] for b in members})
+    for i, site in enumerate(sites):
+        lines.append(f"  subgraph cluster_s{i} {{ label={quote(site)}; style=rounded; "
+                     'color="#5b7083";')
+        for b in sorted(x for x in members if x[0] == site):
+            worst = max((_class(tags, h) for h in members[b]), key=lambda c: _CLASS_RANK[c])
+            tier = min((t for t in (_resolved(tags, h).get("care_tier") for h in members[b])
+                        if isinstance(t, int)), default=None)
+            lines.append(f"    {ids_of[b]} [label={quote(b[1], f'{len(members[b])} ' + text['hosts_word'])}, "
+                         f'{_tier_style(tier)}, fillcolor="{FILL[worst]}"];')
+        lines.append("  }")
     if exposed:
         lines += _endpoint_lines(g, tags, text, exposed, ids_of)
     counts: dict[tuple[str, str, str], int] = {}
     for e in model.host_edges(g):
-        src = ids_of.get(bucket.get(e["source"], e["source"]))
-        dst = ids_of.get(bucket.get(e["target"], e["target"]))
+        src = ids_of.get(bucket[e["source"]] if e["source"] in bucket else e["source"])
+        dst = ids_of.get(bucket[e["target"]] if e["target"] in bucket else e["target"])
         if src and dst and src != dst:
             counts[(src, dst, e["kind"])] = counts.get((src, dst, e["kind"]), 0) + 1
     for (src, dst, kind), n in sorted(counts.items()):
-        lines.append(f"  {src} -> {dst} [{EDGE_STYLE[kind]}, label={quote(str(n))}];")
+        lines.append(f"  {src} -> {dst} [{EDGE_STYLE[kind]}, tooltip={quote(str(n))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _waves_collapsed(g, plan, text, hosts) -> str:
+    """One node per wave (and one for the hosts that stay), edges counted between them."""
+    where = model.placement(plan)
+    unit = {}
+    for h in hosts:
+        place = where.get(h, {})
+        if place.get("wave") is not None:
+            unit[h] = ("w", place["wave"])
+        elif place.get("stays") is not None:
+            unit[h] = ("stay", 0)
+        else:
+            unit[h] = ("none", 0)
+    order = sorted({u for u in unit.values() if u[0] == "w"}, key=lambda u: u[1])
+    order += [u for u in (("stay", 0), ("none", 0)) if u in set(unit.values())]
+    ids_of = {u: f"n{i}" for i, u in enumerate(order)}
+    names = {w.get("number"): w.get("name") for w in model.waves(plan)}
+    lines = _header("waves")
+    lines.append(f"  label={quote(text['map_collapsed'].format(limit=COLLAPSE_ABOVE))}; labelloc=t;")
+    for u in order:
+        count = sum(1 for h in hosts if unit[h] == u)
+        if u[0] == "w":
+            label = f"{text['wave']} {u[1]}" + (f" — {names[u[1]]}" if names.get(u[1]) else "")
+            style = 'shape=box, style="rounded,filled", fillcolor="#e4f1e8", color="#2b6a3f"'
+        else:
+            label = text["stays_cluster"] if u[0] == "stay" else text["unplanned"]
+            style = 'shape=box, style="rounded,dashed", color="#888888"'
+        lines.append(f"  {ids_of[u]} [label={quote(label, f'{count} ' + text['hosts_word'])}, {style}];")
+    for a, b in zip(order, order[1:]):
+        lines.append(f"  {ids_of[a]} -> {ids_of[b]} [style=invis, weight=10];")
+    counts: dict[tuple, int] = {}
+    for e in model.host_edges(g):
+        if e["source"] in unit and e["target"] in unit and unit[e["source"]] != unit[e["target"]]:
+            key = (unit[e["source"]], unit[e["target"]])
+            counts[key] = counts.get(key, 0) + 1
+    # Dot's layout time grows steeply with non-constraining edges: draw the heaviest
+    # crossings only; the tables of the report list every hybrid flow.
+    heaviest = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_WAVE_EDGES]
+    for (a, b), n in sorted(heaviest):
+        lines.append(f"  {ids_of[a]} -> {ids_of[b]} [color=\"#d00000\", penwidth=1.5, "
+                     f"constraint=false, tooltip={quote(str(n))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -166,9 +221,10 @@ def _estate_collapsed(g, tags, plan, text, hosts) -> str:
 def waves_dot(g, tags: dict, plan: dict, text: dict) -> str:
     """The waves map: one cluster per wave in order, staying hosts apart, crossings in red."""
     hosts = model.host_ids(g)
+    if len(hosts) > COLLAPSE_ABOVE:
+        return _waves_collapsed(g, plan, text, hosts)
     where = model.placement(plan)
-    collapsed = len(hosts) > COLLAPSE_ABOVE
-    unit = _buckets(g, plan, hosts, text) if collapsed else {h: h for h in hosts}
+    unit = {h: h for h in hosts}
 
     def column(h):
         place = where.get(h, {})
@@ -198,15 +254,10 @@ def waves_dot(g, tags: dict, plan: dict, text: dict) -> str:
             style = 'style="rounded,dashed"; color="#888888"'
         lines.append(f"  subgraph cluster_w{i} {{ label={quote(label)}; {style}; rank=same;")
         for u in sorted(columns[col]):
-            if collapsed:
-                count = sum(1 for h in hosts if unit[h] == u)
-                lines.append(f"    {ids_of[u]} [label={quote(u, f'{count} ' + text['hosts_word'])}, "
-                             'shape=box, style=filled, fillcolor="#eeeeee"];')
-            else:
-                r = _resolved(tags, u)
-                name = g.nodes[u].get("name") or u.split(":", 1)[-1]
-                lines.append(f"    {ids_of[u]} [label={quote(name)}, {_tier_style(r.get('care_tier'))}, "
-                             f'fillcolor="{FILL[_class(tags, u)]}", tooltip={quote(u)}];')
+            r = _resolved(tags, u)
+            name = g.nodes[u].get("name") or u.split(":", 1)[-1]
+            lines.append(f"    {ids_of[u]} [label={quote(name)}, {_tier_style(r.get('care_tier'))}, "
+                         f'fillcolor="{FILL[_class(tags, u)]}", tooltip={quote(u)}];')
         lines.append("  }")
     # invisible chain: one column per wave (rank=same), left to right in plan order
     firsts = [ids_of[sorted(columns[col])[0]] for col in order]

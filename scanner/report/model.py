@@ -9,7 +9,7 @@ plan missing a section shows an empty table rather than failing.
 from __future__ import annotations
 
 from ..model import ids
-from .i18n import value_label
+from .i18n import catalogue, value_label
 
 DATA_CLASSES = ["health", "personal", "none", None]
 TIERS = [1, 2, 3, 4, None]
@@ -102,13 +102,12 @@ def waves(plan: dict) -> list[dict]:
 def human_bytes(n, lang: str) -> str:
     if n is None:
         return "–"
-    units = ["o", "Ko", "Mo", "Go", "To", "Po"] if lang == "fr" else ["B", "KB", "MB", "GB", "TB", "PB"]
+    words = catalogue(lang)
+    units = words["byte_units"].split()
     value, unit = float(n), 0
     while value >= 1000 and unit < len(units) - 1:
         value, unit = value / 1000, unit + 1
-    text = f"{int(value)}" if unit == 0 else f"{value:.1f}"
-    if lang == "fr":
-        text = text.replace(".", ",")
+    text = f"{int(value)}" if unit == 0 else f"{value:.1f}".replace(".", words["decimal_mark"])
     return f"{text} {units[unit]}"
 
 

@@ -83,16 +83,19 @@ def test_waves_map_orders_waves_and_highlights_crossings(classified):
     assert 'color="#d00000"' not in same[0]
 
 
-def _big_estate(n_hosts: int, per_group: int):
+ROLES = ("DPI", "PACS", "finance", "backup", "unknown")
+
+
+def _big_estate(n_hosts: int, per_group: int, sites: int = 2):
     g = nx.MultiDiGraph()
     hosts = [f"host:h{i:05d}" for i in range(n_hosts)]
     for i, h in enumerate(hosts):
-        g.add_node(h, kind="host", name=h[5:], addresses=[f"10.{i // 250}.{i % 250}.1"], site="main",
-                   evidence=[])
+        g.add_node(h, kind="host", name=h[5:], addresses=[f"10.{i // 250}.{i % 250}.1"],
+                   site=f"site-{i % sites}", evidence=[])
     for i in range(1, n_hosts):
         g.add_edge(hosts[i], hosts[i - 1], key="flow", kind="flow", port=443, protocol="tls", evidence=[])
     tags = {"resolved": {h: {"data_class": "health" if i % 3 == 0 else "none", "care_tier": 1 + i % 4,
-                              "hosting": "hds", "exposure": "none", "role": ["unknown"]}
+                              "hosting": "hds", "exposure": "none", "role": [ROLES[i % len(ROLES)]]}
                          for i, h in enumerate(hosts)}}
     groups = [{"id": f"group:g{i // per_group:02d}", "hosts": hosts[i:i + per_group], "reasons": []}
               for i in range(0, n_hosts, per_group)]
@@ -101,16 +104,20 @@ def _big_estate(n_hosts: int, per_group: int):
     return g, tags, {"groups": groups, "waves": waves, "stays": [], "hybrid_flows": []}
 
 
-def test_large_estate_collapses_to_move_groups():
+def test_large_estate_collapses_to_site_and_role_and_waves_to_one_node_each():
     g, tags, big_plan = _big_estate(dot.COLLAPSE_ABOVE + 1, per_group=50)
     src = dot.estate_dot(g, tags, big_plan, T)
-    groups = len(big_plan["groups"])
-    assert len(re.findall(r"^  c\d+ \[", src, re.M)) == groups
+    # one node per (site, main role): 2 sites x 5 roles ("unknown" is drawn as "other")
+    assert len(re.findall(r"^    c\d+ \[", src, re.M)) == 2 * len(ROLES)
+    assert src.count("subgraph cluster_s") == 2 and '"other\\n' in src
     assert "h00000" not in src
     assert "Plus de 300 machines" in src
     waves = dot.waves_dot(g, tags, big_plan, T)
-    assert "h00000" not in waves and waves.count("subgraph cluster_w") == len(big_plan["waves"])
-    assert render_svg(src).startswith("<svg")
+    assert "h00000" not in waves
+    assert len(re.findall(r"^  n\d+ \[label=", waves, re.M)) == len(big_plan["waves"])
+    # edges between consecutive waves are counted, not drawn one by one
+    assert len(re.findall(r'-> n\d+ \[color="#d00000"', waves)) == len(big_plan["waves"]) - 1
+    assert render_svg(src).startswith("<svg") and render_svg(waves).startswith("<svg")
     # at the limit, hosts are still drawn one by one
     g2, tags2, plan2 = _big_estate(dot.COLLAPSE_ABOVE, per_group=50)
     assert "h00000" in dot.estate_dot(g2, tags2, plan2, T)

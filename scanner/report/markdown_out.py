@@ -1,0 +1,72 @@
+"""Owns ``export/summary.md``: a Markdown summary to paste into a change ticket.
+
+Key figures, hosts by data class and care tier, findings, waves (with their hosts and
+windows) and the hybrid flows to open, in the catalogue's language.  Built from the
+report's view rows (``model``); table cells have ``|`` and line breaks escaped so a name
+from traffic cannot break the table.
+"""
+
+from __future__ import annotations
+
+from . import model
+from .i18n import catalogue
+
+
+def cell(value) -> str:
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    out = ["| " + " | ".join(cell(h) for h in header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return out + [""]
+
+
+def render_markdown(g, tags: dict, plan: dict, meta: dict, lang: str) -> str:
+    """The summary as Markdown text."""
+    t = catalogue(lang)
+    s = model.summary(g, tags, plan, lang)
+    estate = meta.get("estate") or t["unnamed_estate"]
+    lines = [f"# {cell(t['md_title'])} — {cell(estate)}", "", f"## {t['md_counts']}", ""]
+    lines += _table([t["md_figure"], t["md_count"]], [
+        [t["hosts_total"], s["hosts"]], [t["findings_count"], s["findings"]],
+        [t["exposure_findings"], len(s["exposure_findings"])], [t["waves_count"], s["waves"]],
+        [t["hybrid_count"], s["hybrid_flows"]]])
+    lines += [f"### {t['by_class_tier']}", ""]
+    lines += _table([f"{t['data_class']} \\ {t['care_tier']}"] + s["tiers"] + [t["total"]],
+                    [[r["label"]] + r["cells"] + [r["total"]] for r in s["class_rows"]])
+    lines += [f"### {t['hosting_required']}", ""]
+    lines += _table([t["hosting"], t["hosts_count"]], [[h["label"], h["count"]] for h in s["hosting"]])
+    findings = model.findings(tags, lang)
+    lines += [f"## {t['s_findings']}", ""]
+    if findings:
+        lines += _table([t["severity"], t["entity"], t["finding"], t["rule"]],
+                        [[f["severity"], f["entity"], f["title"], f["rule"]] for f in findings])
+    else:
+        lines += [t["none_found"], ""]
+    waves = model.wave_rows(plan, lang)
+    lines += [f"## {t['s_waves']}", ""]
+    if waves:
+        for w in waves:
+            lines += [f"### {t['wave']} {cell(w['number'])} — {cell(w['name'])}", "",
+                      f"- **{t['window']}**{t['colon']} {cell(w['window'])}",
+                      f"- **{t['data_volume']}**{t['colon']} {w['data_volume']}",
+                      f"- **{t['hosts']}** ({len(w['hosts'])}){t['colon']}"]
+            lines += [f"  - `{cell(h)}`" for h in w["hosts"]]
+            lines.append("")
+    else:
+        lines += [t["none_found"], ""]
+    hybrid = model.hybrid_rows(plan)
+    lines += [f"## {t['s_hybrid']}", ""]
+    if hybrid:
+        lines += _table([t["source"], t["destination"], t["port"], t["protocol"], t["from_wave"],
+                         t["until_wave"], t["reason"]],
+                        [[f["source"], f["destination"], f["port"], f["protocol"], f["from_wave"],
+                          f["until_wave"] or t["until_end"], f["reason"]] for f in hybrid])
+    else:
+        lines += [t["none_found"], ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
