@@ -232,6 +232,48 @@ def explain_cmd(entity: str, out: Path) -> None:
     click.echo(text)
 
 
+def _duration(minimum: int):
+    def convert(_ctx, param, value):
+        from .collect.agent.loop import parse_duration
+
+        try:
+            return parse_duration(value, minimum)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param=param) from None
+    return convert
+
+
+@main.command("agent")
+@click.option("-o", "--out", "out", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Inventory file to write (hdscan-agent-inventory/1); resumed if it exists.")
+@click.option("--duration", default="0s", show_default=True, callback=_duration(0),
+              help="How long to sample (30s, 5m, 2h, 7d); 0s takes one sample (one-shot).")
+@click.option("--interval", default="5s", show_default=True, callback=_duration(1),
+              help="Time between two reads of the socket table (at least 1s).")
+@click.option("--flush", default="60s", show_default=True, callback=_duration(1),
+              help="Time between two atomic writes of the file (what kill -9 can lose).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def agent_cmd(out: Path, duration: int, interval: int, flush: int, quiet: bool) -> None:
+    """Inventory this host and sample its connections into OUT (see docs/agent.md).
+
+    Example: hdscan agent --duration 7d --interval 5s --flush 60s -o /var/tmp/$(hostname).json
+    """
+    from .collect.agent.loop import run
+
+    if flush < interval:
+        raise click.BadParameter("must be at least --interval", param_hint="--flush")
+    try:
+        result = run(out, duration, interval, flush, progress=_progress(quiet))
+    except ScannerError as exc:
+        _fail(exc)
+    for line in result.limitations:
+        click.echo(f"hdscan: limitation: {line}", err=True)
+    click.echo(f"{result.samples} samples, {result.connections} dependencies, "
+               f"{result.listening} listening sockets → {result.path}"
+               + (" (resumed)" if result.resumed else ""))
+
+
 @main.group("rules")
 def rules_group() -> None:
     """Check rule packs: lint them, run their own test cases."""

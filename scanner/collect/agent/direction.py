@@ -6,6 +6,8 @@ order:
 1. the local port is in the host's own listening table (same transport, bound to the
    wildcard address or to the connection's local address) → the host is the server,
    confidence ``high``;
+   1b. the remote address is one of the host's own (``own``) and the remote port is in
+   the listening table → the host talks to itself and is the client, ``high``;
 2. the remote port is a well-known service port (below 1024 or a hinted port of
    ``protocols.registry.PORT_HINTS``) and the local one is not → the host is the
    client, ``medium``;
@@ -51,7 +53,8 @@ def listens(listening: set[tuple[str, int, str]], ip: str, port: int, transport:
 
 
 def decide(listening: set[tuple[str, int, str]], local_ip: str, local_port: int,
-           remote_ip: str, remote_port: int, transport: str) -> Direction:
+           remote_ip: str, remote_port: int, transport: str,
+           own: frozenset[str] | set[str] = frozenset()) -> Direction:
     """Which side serves, as the rules of this module say.
 
     Examples
@@ -71,6 +74,8 @@ def decide(listening: set[tuple[str, int, str]], local_ip: str, local_port: int,
 
     if listens(listening, local_ip, local_port, transport):
         return server("high")
+    if remote_ip in own and listens(listening, remote_ip, remote_port, transport):
+        return client("high")
     remote_known, local_known = well_known(remote_port, transport), well_known(local_port, transport)
     if remote_known and not local_known:
         return client("medium")

@@ -179,7 +179,8 @@ def _read(doc: dict, source: str) -> list[Observation]:
         name = process(c, where)
         if _skipped_address(local_ip) or _skipped_address(remote_ip):
             continue
-        d = decide(listening, local_ip, local_port, remote_ip, remote_port, transport)
+        d = decide(listening, local_ip, local_port, remote_ip, remote_port, transport,
+                   own=addresses)
         out.append(observation(
             "connection", ev(where), hostname=hostname, client_ip=d.client_ip,
             server_ip=d.server_ip, server_port=d.server_port, transport=transport,
