@@ -274,6 +274,41 @@ def agent_cmd(out: Path, duration: int, interval: int, flush: int, quiet: bool) 
                + (" (resumed)" if result.resumed else ""))
 
 
+@main.command("introspect")
+@click.argument("urls", nargs=-1, required=True)
+@OUT_OPTION
+@click.option("--password-env", "password_env", metavar="VAR",
+              help="Environment variable holding the password (never stored or printed). "
+                   "Without it: PGPASSWORD / ~/.pgpass for PostgreSQL, MYSQL_PWD for MariaDB.")
+@click.option("--as-host", "as_host", metavar="NAME",
+              help="Name of the server as the estate knows it (e.g. when connecting "
+                   "through 127.0.0.1 or a tunnel). One URL only.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def introspect_cmd(urls, out: Path, password_env: str | None, as_host: str | None,
+                   quiet: bool) -> None:
+    """Read live PostgreSQL / MariaDB catalogues (metadata only) into OUT/store.sqlite.
+
+    URL: postgresql://user@host:port/[db] or mysql://user@host:port/[db]; with no
+    database every one is read. See docs/collectors-live.md.
+    """
+    import os
+
+    password = None
+    if password_env:
+        if password_env not in os.environ:
+            raise click.BadParameter(f"environment variable {password_env} is not set",
+                                     param_hint="--password-env")
+        password = os.environ[password_env]
+    if as_host and len(urls) > 1:
+        raise click.BadParameter("names one server: give a single URL", param_hint="--as-host")
+    try:
+        warnings = pipeline.import_live(list(urls), out, password, as_host, _progress(quiet))
+    except ScannerError as exc:
+        _fail(exc)
+    for warning in warnings:
+        click.echo(f"hdscan: warning: {warning}", err=True)
+
+
 @main.group("rules")
 def rules_group() -> None:
     """Check rule packs: lint them, run their own test cases."""

@@ -124,6 +124,28 @@ def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet,
     return summary
 
 
+def import_live(urls: list[str], out: Path, password: str | None = None,
+                as_host: str | None = None, progress: Progress = _quiet) -> list[str]:
+    """Introspect live database servers (metadata only) into ``out/store.sqlite``.
+
+    One transaction per server; re-introspecting an unchanged server stores nothing.
+    Returns the warnings (databases that could not be read).
+    """
+    from .collect.live.introspect import introspect
+
+    warnings: list[str] = []
+    with Store(Path(out) / STORE) as store:
+        for url in urls:
+            got = introspect(url, password, as_host)
+            warnings.extend(got.warnings)
+            result = store.import_observations(got.source, got.digest, 0, got.collector,
+                                               got.version, got.observations)
+            progress(f"{got.source}: " + ("unchanged since the last introspection"
+                                          if result.skipped else
+                                          f"{result.observations} observations ({result.new} new)"))
+    return warnings
+
+
 def load_config(store: Store) -> EstateConfig:
     text = store.document("estate.yml")
     return parse_estate_config(text, "estate.yml") if text else EstateConfig()

@@ -1,0 +1,99 @@
+"""Owns reading a live PostgreSQL server's catalogue (psycopg 3), metadata only.
+
+Connects read-only (``default_transaction_read_only``) with a statement and lock
+timeout; every statement comes from :mod:`.queries`. With no database in the URL,
+every database that accepts connections is read (one connection each); a database the
+role may not connect to is skipped with a warning. Links: foreign servers of every
+wrapper with their host/port/dbname options, foreign tables, ``dblink`` calls in view
+definitions and function sources. ``pg_user_mapping`` is never read.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from ..sql.schema import SYSTEM_DATABASES
+from . import queries
+from .introspect import Catalog, LinkGroup, failure, pg_ident, sql_literal
+from .url import LiveTarget
+
+_SERVER_OPTIONS = ("host", "port", "dbname", "database", "dbserver", "servername")
+_TABLE_OPTIONS = ("dbname", "database")
+_SESSION = "-c default_transaction_read_only=on -c statement_timeout=30000 -c lock_timeout=5000"
+
+
+def _connect(target: LiveTarget, database: str, password: str | None) -> psycopg.Connection:
+    kwargs = dict(host=target.host, port=target.port, dbname=database, connect_timeout=10,
+                  options=_SESSION, application_name="hdscan-introspect", autocommit=True)
+    if target.user:
+        kwargs["user"] = target.user
+    if password is not None:
+        kwargs["password"] = password
+    return psycopg.connect(**kwargs)
+
+
+def _options(raw: list[str] | None, keep: tuple[str, ...]) -> str:
+    """Catalogue ``key=value`` options as an ``OPTIONS (…)`` clause, keeping only ``keep``."""
+    items = []
+    for item in raw or []:
+        key, _, value = item.partition("=")
+        if key.lower() in keep:
+            items.append(f"{key.lower()} {sql_literal(value)}")
+    return f" OPTIONS ({', '.join(items)})" if items else ""
+
+
+def _read_database(cur, name: str) -> tuple[Catalog, LinkGroup]:
+    cat = Catalog(name)
+    for schema, table, rows, size in queries.run(cur, "pg.tables"):
+        t = cat.table(schema, table)
+        t["rows"], t["bytes"] = rows, size
+    for schema, table, column in queries.run(cur, "pg.columns"):
+        cat.table(schema, table)["columns"].add(column)
+    cat.bytes = queries.run(cur, "pg.database_size")[0][0]
+    group = LinkGroup()
+    for server, wrapper, options in queries.run(cur, "pg.foreign_servers"):
+        group.add(f"foreign server {server}", name,
+                  f"CREATE SERVER {pg_ident(server)} FOREIGN DATA WRAPPER {pg_ident(wrapper)}"
+                  + _options(options, _SERVER_OPTIONS))
+    for schema, table, server, options in queries.run(cur, "pg.foreign_tables"):
+        group.add(f"foreign table {schema}.{table}", name,
+                  f"CREATE FOREIGN TABLE {pg_ident(schema, table)} () SERVER {pg_ident(server)}"
+                  + _options(options, _TABLE_OPTIONS))
+    for schema, view, definition in queries.run(cur, "pg.views"):
+        group.add(f"view {schema}.{view}", name, f"CREATE VIEW {pg_ident(schema, view)} AS {definition}")
+    for schema, function, source in queries.run(cur, "pg.functions"):
+        group.add(f"function {schema}.{function}", name,
+                  f"CREATE FUNCTION {pg_ident(schema, function)}() RETURNS void AS {source}")
+    return cat, group
+
+
+def read(target: LiveTarget, password: str | None) -> tuple[list[Catalog], list[LinkGroup], list[str]]:
+    """Catalogues and link definitions of the database the URL names, or of all of them."""
+    warnings: list[str] = []
+    names = [target.database] if target.database else None
+    if names is None:
+        try:
+            with _connect(target, "postgres", password) as conn, conn.cursor() as cur:
+                names = [r[0] for r in queries.run(cur, "pg.databases")]
+        except psycopg.Error as exc:
+            raise failure(target, "cannot list databases", exc, password) from None
+    catalogs, groups = [], []
+    for name in names:
+        try:
+            conn = _connect(target, name, password)
+        except psycopg.Error as exc:
+            if target.database:
+                raise failure(target, "cannot connect", exc, password) from None
+            warnings.append(f"{target.source}{name}: skipped, cannot connect "
+                            f"({str(exc).strip().splitlines()[0] if str(exc).strip() else 'error'})")
+            continue
+        try:
+            with conn, conn.cursor() as cur:
+                cat, group = _read_database(cur, name)
+        except psycopg.Error as exc:
+            raise failure(target, f"reading the catalogue of {name}", exc, password) from None
+        if name in SYSTEM_DATABASES and not cat.tables and not group.statements and not target.database:
+            continue
+        catalogs.append(cat)
+        groups.append(group)
+    return catalogs, groups, warnings
