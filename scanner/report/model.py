@@ -111,12 +111,14 @@ def human_bytes(n, lang: str) -> str:
     return f"{text} {units[unit]}"
 
 
-def _related(g, host: str, resolved: dict) -> set[str]:
-    found = {host}
+def _related_by_host(g, resolved: dict) -> dict[str, set[str]]:
+    """host → the services and databases it owns (among the classified entities), in one pass."""
+    found: dict[str, set[str]] = {}
     for entity in resolved:
         if entity.startswith(("svc:", "db:")):
-            if owner(g, entity) == host:
-                found.add(entity)
+            host = owner(g, entity)
+            if host:
+                found.setdefault(host, set()).add(entity)
     return found
 
 
@@ -161,11 +163,12 @@ def systems(g, tags: dict, plan: dict, lang: str) -> list[dict]:
     for t in tags.get("tags", []) or []:
         by_entity.setdefault(str(t.get("entity")), []).append(t)
     where = placement(plan)
+    related = _related_by_host(g, resolved)
     rows = []
     for h in host_ids(g):
         data = g.nodes[h]
         r = resolved.get(h, {}) or {}
-        own = [t for e in sorted(_related(g, h, resolved)) for t in by_entity.get(e, [])]
+        own = [t for e in sorted({h} | related.get(h, set())) for t in by_entity.get(e, [])]
         rules = [{"dimension": str(t.get("dimension")), "value": str(t.get("value")),
                   "rule": str(t.get("rule") or ""), "because": str(t.get("because") or ""),
                   "on": "" if t.get("entity") == h else str(t.get("entity"))}
