@@ -312,10 +312,10 @@ class LinkFinder:
             else:
                 self.pending.append((line, db, conninfo.lower(), "dblink", obj or conninfo, None))
         if self.engine == "sqlserver" or _OPENQUERY.search(text):
-            for m in _OPENQUERY.finditer(text):
+            bare = _LITERAL.sub("''", text)              # names inside strings are not refs
+            for m in _OPENQUERY.finditer(bare):
                 self.pending.append((line, db, unquote(m.group(1)), "linked", obj, None))
             if obj:
-                bare = _LITERAL.sub("''", text)          # names inside strings are not refs
                 for m in _FOUR_PART.finditer(bare):
                     server = unquote(m.group(1))
                     if server in ("sys", "information_schema", "dbo"):
