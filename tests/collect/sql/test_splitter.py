@@ -187,3 +187,20 @@ def test_copy_with_a_long_column_list_is_still_a_data_block():
     got = split_all_chunkings(text)
     assert [(g[1], g[2]) for g in got] == [("copy", 1), ("sql", None)]
     assert "CANARY" not in repr(got)
+
+
+def test_copy_end_finder_agrees_with_the_line_anchored_definition():
+    """``_copy_end`` is a fast form of ``^\\.[ \\t]*\\r?$`` (multi-line) searched from pos."""
+    import random
+    import re
+
+    from scanner.collect.sql.splitter import _copy_end
+
+    definition = re.compile(r"^\\\.[ \t]*\r?$", re.M)
+    rnd = random.Random(7)
+    alphabet = ["\\", ".", "\n", " ", "\t", "\r", "a"]
+    for _ in range(20000):
+        buf = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        pos = rnd.randint(0, len(buf))
+        m = definition.search(buf, pos)
+        assert _copy_end(buf, pos) == ((m.start(), m.end()) if m else None), (buf, pos)
