@@ -25,7 +25,6 @@ from pathlib import Path
 
 import psutil
 
-from ...privacy import scrub_secrets
 
 # Filesystems that hold no data of their own (kernel views, memory, images of packages).
 PSEUDO_FS = frozenset({
@@ -33,10 +32,6 @@ PSEUDO_FS = frozenset({
     "devtmpfs", "efivarfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "proc", "pstore",
     "ramfs", "rpc_pipefs", "securityfs", "squashfs", "sysfs", "tmpfs", "tracefs", "iso9660",
 })
-# Options whose value is the next argument: the value is replaced, not only key=value.
-SECRET_OPTIONS = frozenset({"--password", "--passwd", "--pass", "--token", "--secret",
-                            "--api-key", "--apikey", "--access-key", "--secret-key"})
-MAX_CMDLINE = 1024
 ID_SALT = b"hdscan-host-id/1:"
 
 
@@ -161,28 +156,12 @@ def host_facts() -> tuple[dict, list[str]]:
     return {k: v for k, v in host.items() if v is not None}, limits
 
 
-def scrub_argv(argv: list[str]) -> str:
-    """A command line with every secret replaced by ``***``, cut at 1024 characters.
-
-    ``privacy.scrub_secrets`` handles ``key=value``, URLs, bearer tokens and ``-pX``;
-    this adds the value given as the next argument (``--password X``).
-
-    >>> scrub_argv(["psql", "--password", "hunter2", "-h", "db"])
-    'psql --password *** -h db'
-    """
-    words = []
-    for i, word in enumerate(argv):
-        hidden = i > 0 and argv[i - 1].lower() in SECRET_OPTIONS
-        words.append("***" if hidden else word)
-    text = scrub_secrets(" ".join(words))
-    text = "".join(c if c.isprintable() else " " for c in text)
-    return text[:MAX_CMDLINE]
-
-
 def processes() -> tuple[list[dict], list[str]]:
     """Every process this user can see, sorted by pid, and the limitations met."""
     out, denied = [], 0
-    attrs = ["pid", "name", "exe", "username", "create_time", "cmdline"]
+    # Command lines are never read: beyond secrets, they carry patient names and ids
+    # (a script started on one patient's file) that no scrubbing can recognise.
+    attrs = ["pid", "name", "exe", "username", "create_time"]
     for p in psutil.process_iter(attrs, ad_value=None):
         info = p.info
         if info.get("name") is None:
@@ -191,8 +170,7 @@ def processes() -> tuple[list[dict], list[str]]:
             denied += 1
         row = {"pid": info["pid"], "name": info["name"], "exe": info.get("exe") or None,
                "user": info.get("username"),
-               "started": iso(info["create_time"]) if info.get("create_time") else None,
-               "cmdline": scrub_argv(info["cmdline"]) if info.get("cmdline") else None}
+               "started": iso(info["create_time"]) if info.get("create_time") else None}
         out.append({k: v for k, v in row.items() if v is not None})
     limits = []
     if denied:

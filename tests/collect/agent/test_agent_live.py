@@ -109,7 +109,7 @@ def test_routable_connection_becomes_a_connection_observation(tmp_path):
     assert {c["process"] for c in conns} == {ME.name()}
 
 
-def test_secrets_of_a_running_process_are_scrubbed(tmp_path):
+def test_command_lines_of_running_processes_are_never_written(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
                               "--password=S3cr3t-CANARY", "DUPONT-CANARY",
                               "--token", "T0ken-CANARY"])
@@ -125,8 +125,8 @@ def test_secrets_of_a_running_process_are_scrubbed(tmp_path):
         child.wait(10)
     text = out.read_text()
     (row,) = [p for p in json.loads(text)["processes"] if p["pid"] == child.pid]
-    assert "--password=*** DUPONT-CANARY --token ***" in row["cmdline"]
-    assert "S3cr3t-CANARY" not in text and "T0ken-CANARY" not in text
+    assert row["name"] and "cmdline" not in row
+    assert not any(c in text for c in ("S3cr3t-CANARY", "DUPONT-CANARY", "T0ken-CANARY"))
     stored = "\n".join(canonical_json(o.data) for o in inventory.collect(out, "agents/this.json"))
     assert stored and not any(c in stored for c in ("S3cr3t-CANARY", "DUPONT-CANARY", "T0ken-CANARY",
                                                     "--password"))

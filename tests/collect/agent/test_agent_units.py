@@ -49,23 +49,6 @@ def test_this_host_packages_are_listed_with_versions():
     assert "dpkg" in names or "rpm" in names      # the package manager lists itself
 
 
-@pytest.mark.parametrize("argv, secret", [
-    (["mysql", "-uroot", "-pS3cr3t"], "S3cr3t"),
-    (["psql", "--password", "S3cr3t", "-h", "db"], "S3cr3t"),
-    (["java", "-Ddb.password=S3cr3t", "-jar", "dpi.jar"], "S3cr3t"),
-    (["curl", "-H", "Authorization: Bearer abc.S3cr3t"], "S3cr3t"),
-    (["app", "--url", "postgres://dpi:S3cr3t@db01/dpi"], "S3cr3t"),
-])
-def test_command_lines_lose_their_secrets(argv, secret):
-    text = probe.scrub_argv(argv)
-    assert secret not in text and "***" in text and text.split()[0] == argv[0]
-
-
-def test_command_line_is_bounded_and_printable():
-    text = probe.scrub_argv(["x", "a\x00b", "y" * 5000])
-    assert len(text) == probe.MAX_CMDLINE and "\x00" not in text
-
-
 def test_addresses_are_plain():
     assert probe.plain_ip("::ffff:10.20.1.11") == "10.20.1.11"
     assert probe.plain_ip("fe80::1%eth0") == "fe80::1"
