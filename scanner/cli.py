@@ -232,6 +232,37 @@ def explain_cmd(entity: str, out: Path) -> None:
     click.echo(text)
 
 
+@main.command("diff")
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the differences as JSON (hdscan-diff/1, docs/diff.md) to FILE.")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write OUT/diff.html, a self-contained page.")
+@click.option("--target-site", "target_site", metavar="SITE",
+              help="Count only hosts that moved TO this site as migrated.")
+@LANG_OPTION
+def diff_cmd(a: Path, b: Path, json_path, out, target_site, lang: str) -> None:
+    """What changed from collection A to collection B (docs/diff.md).
+
+    A and B are output folders of `hdscan run` or JSON exports (export/hdscan.json).
+    Exit code: 0 no differences, 1 differences found, 2 error.
+    """
+    from .diff import compare, load, render
+
+    try:
+        doc = compare.compare(load.load(a), load.load(b), target_site)
+        if json_path:
+            render.write_json(json_path, doc)
+        if out:
+            render.write_html(out, doc, lang)
+    except (ScannerError, OSError) as exc:
+        click.echo(f"hdscan: error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(render.text(doc, lang), nl=False)
+    sys.exit(1 if doc["differences"] else 0)
+
+
 def _duration(minimum: int):
     def convert(_ctx, param, value):
         from .collect.agent.loop import parse_duration
