@@ -348,19 +348,46 @@ def rules_group() -> None:
 @rules_group.command("lint")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def rules_lint(paths) -> None:
-    """Report every fault of the packs in PATHS (default: the shipped pack), path:line:col."""
-    from .classify.lint import lint
-    from .classify.loader import default_pack_path
+    """Report every fault of the shipped pack and the site packs in PATHS, one per line:
+    path:line:col: [severity] ID message (docs/rules.md). Exit 1 on any error."""
+    from .classify.lint import has_errors, lint, lint_paths
 
     try:
-        issues = lint([Path(p) for p in paths] or [default_pack_path()])
+        issues = lint(lint_paths([Path(p) for p in paths]))
     except RuleError as exc:
         _fail(exc)
     for line in issues:
         click.echo(line)
-    if issues:
+    if has_errors(issues):
         sys.exit(1)
-    click.echo("no issues")
+    click.echo("no errors" if issues else "no issues")
+
+
+@rules_group.command("refresh-ranges")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="List file to write (default: the shipped pack's "
+                   "lists/hyperscaler_ranges.yml; a site pack's lists/ folder also works).")
+@click.option("--date", "date", metavar="YYYY-MM-DD",
+              help="Date the files were downloaded (default: today, UTC).")
+@click.option("--note", "note", help="A sentence kept in the snapshot (e.g. where the files came from).")
+def rules_refresh_ranges(files, output, date, note) -> None:
+    """Rebuild the hyperscaler range snapshot from FILES the user downloaded elsewhere
+    (AWS ip-ranges.json, Azure ServiceTags_Public_*.json, Google cloud.json, Oracle
+    public_ip_ranges.json). Never goes to the network."""
+    from .classify.loader import default_pack_path
+    from .classify.ranges import refresh
+
+    try:
+        target = output or default_pack_path() / "lists" / "hyperscaler_ranges.yml"
+        got = refresh(list(files), target, date, note)
+    except ScannerError as exc:
+        _fail(exc)
+    click.echo(f"{got['prefixes']} prefixes from {', '.join(got['providers'])} → {got['output']}")
+    if got["missing"]:
+        click.echo(f"hdscan: warning: no file for {', '.join(got['missing'])}: the snapshot "
+                   "no longer holds their ranges", err=True)
 
 
 @rules_group.command("test")
@@ -371,7 +398,7 @@ def rules_test(paths) -> None:
     from .classify.selftest import run_tests
 
     try:
-        packs = load_packs([default_pack_path()] + [Path(p) for p in paths])
+        packs = load_packs([default_pack_path()] + [Path(p) for p in paths], selftest=False)
         failures = run_tests(packs)
     except RuleError as exc:
         _fail(exc)

@@ -122,6 +122,7 @@ RELATIONS: dict[str, str] = {
     "host": "The host the entity runs on (a host's own entry for a host).",
     "services": "Services of the host (a database's own service).",
     "databases": "Databases of the host or service.",
+    "site": "The other hosts on the same site as the entity's host (estate.yml sites).",
 }
 
 TAG_PREFIX = "tags."
@@ -150,6 +151,22 @@ def suggest(name: str, dimensions=()) -> str | None:
     return close[0] if close else None
 
 
+def vocabulary_markdown() -> str:
+    """The field and graph-relation tables (rules/FIELDS.md and docs/rules.md carry them)."""
+    lines = ["| field | on | type | meaning |", "|---|---|---|---|"]
+    for f in FIELDS.values():
+        lines.append(f"| `{f.name}` | {', '.join(f.kinds)} | {f.type} | {f.doc} |")
+    lines.append("| `tags.<dimension>` | host, service, database, endpoint | [str] | "
+                 "Values already tagged for a dimension declared in pack.yml. |")
+    lines += ["", "## Graph relations", "",
+              "`graph.<relation>|any: {selection}`, `|all: {selection}`, "
+              "`|count|gte: N` or `|count|gte: {value: N, where: {selection}}`.", "",
+              "| relation | meaning |", "|---|---|"]
+    for name, doc in RELATIONS.items():
+        lines.append(f"| `graph.{name}` | {doc} |")
+    return "\n".join(lines)
+
+
 def fields_markdown() -> str:
     """The text of ``rules/FIELDS.md``, generated from ``FIELDS`` and ``RELATIONS``."""
     lines = [
@@ -165,19 +182,8 @@ def fields_markdown() -> str:
         "already set (a host sees its services' and databases' tags; a service or database",
         "sees its host's).",
         "",
-        "| field | on | type | meaning |",
-        "|---|---|---|---|",
+        vocabulary_markdown(),
     ]
-    for f in FIELDS.values():
-        lines.append(f"| `{f.name}` | {', '.join(f.kinds)} | {f.type} | {f.doc} |")
-    lines.append("| `tags.<dimension>` | host, service, database, endpoint | [str] | "
-                 "Values already tagged for a dimension declared in pack.yml. |")
-    lines += ["", "## Graph relations", "",
-              "`graph.<relation>|any: {selection}`, `|all: {selection}`, "
-              "`|count|gte: N` or `|count|gte: {value: N, where: {selection}}`.", "",
-              "| relation | meaning |", "|---|---|"]
-    for name, doc in RELATIONS.items():
-        lines.append(f"| `graph.{name}` | {doc} |")
     lines += ["", "## Modifiers", "",
               "`contains`, `startswith`, `endswith`, `re`, `cidr`, `in_list` (the value names a "
               "list in pack.yml), `any` (default), `all` (every listed value must be present), "

@@ -6,7 +6,9 @@ schema version, required and known keys, the closed field vocabulary (with a
 did-you-mean), the closed modifier set, dimension values declared in pack.yml,
 conditions that name defined selections, ``because:`` citing only vocabulary fields,
 ``requires:`` between packs, duplicate rule ids (a later pack may replace a rule only
-with ``overrides: true``) and cycles between rules that read tags others set.
+with ``overrides: true``) and cycles between rules that read tags others set.  Each
+fault belongs to a validator of ``validators.py`` (id, severity), and ``load_packs``
+also runs every rule's own test cases: a pack with a failing case does not load.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..errors import RuleError, SourceLocation
 from . import fields as F
 from .conditions import GRAPH_MODIFIERS, MODIFIERS, ConditionSyntaxError, parse_condition, referenced
 from .rules import Dimension, Loc, Matcher, Pack, Packs, Propagation, Rule, RuleTest, Selection
+from .validators import validator_for
 from .views import flatten_given
 from .yamlio import MDict, MList, YamlFault, load_marked
 
@@ -45,24 +48,34 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 @dataclass(frozen=True)
 class Fault:
-    """One problem in a pack: where, which validator, how bad, what."""
+    """One problem in a pack: where, what, and which validator (``validators.py``) found it."""
 
     loc: Loc
     message: str
-    validator: str = "load"
-    severity: str = "high"
+    validator: str = "load"     # a validator name, or "load": then found by the wording
 
     def __str__(self) -> str:
         return f"{self.loc}: {self.message}"
 
+    @property
+    def check(self):
+        """The :class:`validators.Validator` of this fault."""
+        return validator_for(self.message, self.validator)
+
+    @property
+    def severity(self) -> str:
+        return self.check.severity
+
     def lint_line(self) -> str:
-        return f"{self.loc}: [{self.validator}/{self.severity}] {self.message}"
+        """``path:line:col: [severity] ID message``."""
+        v = self.check
+        return f"{self.loc}: [{v.severity}] {v.id} {self.message}"
 
 
 class _Faults(list):
-    def add(self, path, mark, message, validator="load", severity="high"):
+    def add(self, path, mark, message, validator="load"):
         line, col = mark if mark else (1, 1)
-        self.append(Fault(Loc(str(path), line, col), message, validator, severity))
+        self.append(Fault(Loc(str(path), line, col), message, validator))
 
 
 def _did_you_mean(name, candidates) -> str:
@@ -603,13 +616,19 @@ def collect(paths) -> tuple[Packs | None, list[Fault]]:
                  generations=generations), list(faults)
 
 
-def load_packs(paths) -> Packs:
+def load_packs(paths, selftest: bool = True) -> Packs:
     """Load rule packs (directories holding a pack.yml), later packs extending earlier ones.
+
+    A pack whose own test cases fail does not load (each failing case is a fault,
+    validator ``failing-test``), so a broken site rule stops ``classify`` and CI alike.
 
     Parameters
     ----------
     paths : list of Path
         Pack directories in order: ``[default_pack_path(), site_pack]``.
+    selftest : bool
+        Run every rule's test cases (default); ``hdscan rules test`` turns it off to list
+        the failures itself.
 
     Returns
     -------
@@ -621,6 +640,12 @@ def load_packs(paths) -> Packs:
         Any fault in any pack; ``errors`` lists every one as ``path:line:col: message``.
     """
     packs, faults = collect(paths)
+    if packs is not None and not faults and selftest:
+        from .selftest import run_tests
+        for failure in run_tests(packs):
+            path, line, col = failure.location.rsplit(":", 2)
+            faults.append(Fault(Loc(path, int(line), int(col)),
+                                f"test '{failure.test}': {failure.message}", "failing-test"))
     if faults:
         first = faults[0]
         more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""

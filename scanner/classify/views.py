@@ -122,6 +122,7 @@ class GraphViews:
         self._static: dict[str, tuple[dict, dict]] = {}
         self._views: dict[str, View] = {}
         self._members: dict[str, list] = {}
+        self._sites: dict | None = None
 
     # -- field blocks ------------------------------------------------------------------
     def _node_ev(self, node: str) -> set:
@@ -254,7 +255,21 @@ class GraphViews:
             out = [(s, set(q.edge_evidence(g, h, s, "runs"))) for s in svcs if s]
         elif relation == "databases":
             out = [(d, set()) for d in q.databases(g, node)]
+        elif relation == "site":
+            h = q.host(g, node) if q.kind(g, node) != "host" else node
+            site = g.nodes[h].get("site") if h in g else None
+            out = [(o, set()) for o in self._site_hosts().get(site, ()) if o != h] if site else []
         return [(self.view(n), ev) for n, ev in out]
+
+    def _site_hosts(self) -> dict:
+        """site id -> its hosts, sorted (built once)."""
+        if self._sites is None:
+            self._sites = {}
+            for n in sorted(self.g.nodes):
+                d = self.g.nodes[n]
+                if d.get("kind") == "host" and d.get("site"):
+                    self._sites.setdefault(d["site"], []).append(n)
+        return self._sites
 
     def view(self, node: str) -> View:
         if node not in self._views:
