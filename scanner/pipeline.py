@@ -220,12 +220,17 @@ def report_meta(out: Path, g) -> dict:
             "observations": counts}
 
 
-def _report_inputs(out: Path, redact: bool):
-    """(g, tags, plan, meta) for the report and the exports, pseudonymised if ``redact``."""
+def _report_inputs(out: Path, redact: bool, evidence: bool = False):
+    """(g, tags, plan, meta) for the report and the exports, pseudonymised if ``redact``;
+    ``evidence`` adds the map's evidence index (``meta["evidence"]``), redacted too."""
     g = load_graph(out)
     tags = _read_json(Path(out) / TAGS, "classify")
     plan = _read_json(Path(out) / PLAN, "plan")
     meta = report_meta(out, g)
+    if evidence:
+        from .report.evidence import evidence_index
+
+        meta["evidence"] = evidence_index(Path(out) / STORE, tags)
     if redact:
         from .report.redact import redact as pseudonymise
 
@@ -243,7 +248,7 @@ def stage_report(out: Path, lang: str = "fr", redact: bool = False) -> Path:
     ``redacted/report/`` with ``redact``."""
     from .report.html import write_report
 
-    g, tags, plan, meta = _report_inputs(out, redact)
+    g, tags, plan, meta = _report_inputs(out, redact, evidence=True)
     return write_report(_output_root(out, redact), g, tags, plan, meta, lang)
 
 

@@ -18,6 +18,7 @@ from . import model
 
 COLLAPSE_ABOVE = 300
 MAX_WAVE_EDGES = 60   # collapsed waves map: the heaviest crossings drawn
+MAX_WAVE_NODES = 40   # collapsed waves map: past this many waves, runs of waves share a node
 LABEL_EDGES_UP_TO = 30  # above, an edge's protocols/ports go to its tooltip, not on the map
 
 FILL = {"health": "#f4a3a3", "personal": "#f9d38c", "none": "#c9def5", None: "#e2e2e2"}
@@ -88,7 +89,8 @@ def _endpoint_lines(g, tags, text, ext_ids, ids_of) -> list[str]:
 
 
 def estate_dot(g, tags: dict, plan: dict, text: dict) -> str:
-    """The dependency map: hosts by site, external endpoints at the edge."""
+    """The dependency map: hosts by site and, inside a site, by application (main role);
+    external endpoints at the edge."""
     hosts = model.host_ids(g)
     if len(hosts) > COLLAPSE_ABOVE:
         return _estate_collapsed(g, tags, plan, text, hosts)
@@ -102,13 +104,20 @@ def estate_dot(g, tags: dict, plan: dict, text: dict) -> str:
         label = site if site else text["site_none"]
         lines.append(f"  subgraph cluster_s{i} {{ label={quote(label)}; style=rounded; "
                      'color="#5b7083";')
+        by_app: dict[str, list[str]] = {}
         for h in by_site[site]:
-            r = _resolved(tags, h)
-            name = g.nodes[h].get("name") or h.split(":", 1)[-1]
-            roles = ", ".join(sorted(str(x) for x in (r.get("role") or []) if x != "unknown"))
-            label = quote(name, roles) if roles else quote(name)
-            lines.append(f"    {ids_of[h]} [label={label}, {_tier_style(r.get('care_tier'))}, "
-                         f'fillcolor="{FILL[_class(tags, h)]}", tooltip={quote(h)}];')
+            by_app.setdefault(main_role(tags, h), []).append(h)
+        for j, app in enumerate(sorted(by_app)):  # one cluster per application inside the site
+            lines.append(f"    subgraph cluster_s{i}_a{j} {{ label={quote(app)}; style=\"rounded,dashed\"; "
+                         'color="#b8c2cf"; fontsize=9;')
+            for h in by_app[app]:
+                r = _resolved(tags, h)
+                name = g.nodes[h].get("name") or h.split(":", 1)[-1]
+                roles = ", ".join(sorted(str(x) for x in (r.get("role") or []) if x != "unknown"))
+                label = quote(name, roles) if roles else quote(name)
+                lines.append(f"      {ids_of[h]} [label={label}, {_tier_style(r.get('care_tier'))}, "
+                             f'fillcolor="{FILL[_class(tags, h)]}", tooltip={quote(h)}];')
+            lines.append("    }")
         lines.append("  }")
     if exts:
         lines += _endpoint_lines(g, tags, text, exts, ids_of)
@@ -128,7 +137,9 @@ ROLE_ORDER = ("DPI", "DPI-DB", "PACS", "RIS", "LIS", "lab-middleware", "EAI", "G
               "directory", "DNS", "file-print", "modality", "lab-analyzer", "workstation")
 
 
-def _main_role(tags: dict, host: str) -> str:
+def main_role(tags: dict, host: str) -> str:
+    """The application a host is drawn in at scale and on the interactive map: its first
+    role in ``ROLE_ORDER`` (care applications first), else its first role, else ``other``."""
     roles = [str(r) for r in (_resolved(tags, host).get("role") or []) if r != "unknown"]
     for r in ROLE_ORDER:
         if r in roles:
@@ -138,7 +149,7 @@ def _main_role(tags: dict, host: str) -> str:
 
 def _estate_collapsed(g, tags, plan, text, hosts) -> str:
     """One node per (site, main role) with its host count; edges counted between them."""
-    bucket = {h: (str(g.nodes[h].get("site") or text["site_none"]), _main_role(tags, h))
+    bucket = {h: (str(g.nodes[h].get("site") or text["site_none"]), main_role(tags, h))
               for h in hosts}
     members: dict[tuple, list[str]] = {}
     for h in hosts:
@@ -175,13 +186,21 @@ def _estate_collapsed(g, tags, plan, text, hosts) -> str:
 
 
 def _waves_collapsed(g, plan, text, hosts) -> str:
-    """One node per wave (and one for the hosts that stay), edges counted between them."""
+    """One node per wave (and one for the hosts that stay), edges counted between them;
+    past ``MAX_WAVE_NODES`` waves, one node per run of consecutive waves (dot takes minutes
+    to lay out hundreds of chained nodes, and no one reads them in one row)."""
     where = model.placement(plan)
+    numbers = sorted({where[h]["wave"] for h in hosts if where.get(h, {}).get("wave") is not None})
+    size = -(-len(numbers) // MAX_WAVE_NODES) if numbers else 1
+    block = {n: i // size for i, n in enumerate(numbers)}
+    span = {}
+    for n in numbers:
+        span.setdefault(block[n], []).append(n)
     unit = {}
     for h in hosts:
         place = where.get(h, {})
         if place.get("wave") is not None:
-            unit[h] = ("w", place["wave"])
+            unit[h] = ("w", block[place["wave"]])
         elif place.get("stays") is not None:
             unit[h] = ("stay", 0)
         else:
@@ -190,12 +209,19 @@ def _waves_collapsed(g, plan, text, hosts) -> str:
     order += [u for u in (("stay", 0), ("none", 0)) if u in set(unit.values())]
     ids_of = {u: f"n{i}" for i, u in enumerate(order)}
     names = {w.get("number"): w.get("name") for w in model.waves(plan)}
+    sizes: dict[tuple, int] = {}
+    for h in hosts:
+        sizes[unit[h]] = sizes.get(unit[h], 0) + 1
     lines = _header("waves")
     lines.append(f"  label={quote(text['map_collapsed'].format(limit=COLLAPSE_ABOVE))}; labelloc=t;")
     for u in order:
-        count = sum(1 for h in hosts if unit[h] == u)
+        count = sizes[u]
+        if u[0] == "w" and len(span[u[1]]) > 1:
+            label = f"{text['wave']} {span[u[1]][0]}–{span[u[1]][-1]}"
+        elif u[0] == "w":
+            n = span[u[1]][0]
+            label = f"{text['wave']} {n}" + (f" — {names[n]}" if names.get(n) else "")
         if u[0] == "w":
-            label = f"{text['wave']} {u[1]}" + (f" — {names[u[1]]}" if names.get(u[1]) else "")
             style = 'shape=box, style="rounded,filled", fillcolor="#e4f1e8", color="#2b6a3f"'
         else:
             label = text["stays_cluster"] if u[0] == "stay" else text["unplanned"]
@@ -276,3 +302,127 @@ def waves_dot(g, tags: dict, plan: dict, text: dict) -> str:
         lines.append(f"  {ids_of[a]} -> {ids_of[b]} [{style}, constraint=false];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+# --- one map per application and per wave (drawn in one batch, see svg.render_many) -------
+
+DETAIL_UP_TO = 40   # on a focused map, up to this many hosts drawn one by one, above per group
+NEIGHBOURS_UP_TO = 25  # neighbours drawn one by one up to this, above one node per application
+CROSSING = 'color="#d00000", penwidth=2.2'
+
+
+def applications(g, tags: dict) -> dict[str, list[str]]:
+    """application (main role) → its hosts, sorted."""
+    apps: dict[str, list[str]] = {}
+    for h in model.host_ids(g):
+        apps.setdefault(main_role(tags, h), []).append(h)
+    return dict(sorted(apps.items()))
+
+
+def _host_node(g, tags, node_id, h, extra="") -> str:
+    r = _resolved(tags, h)
+    name = g.nodes[h].get("name") or h.split(":", 1)[-1]
+    return (f"    {node_id} [label={quote(name)}, {_tier_style(r.get('care_tier'))}, "
+            f'fillcolor="{FILL[_class(tags, h)]}", tooltip={quote(h)}{extra}];')
+
+
+def edge_index(g) -> dict[str, list[dict]]:
+    """node → the host-level edges touching it (``model.host_edges`` computed once)."""
+    index: dict[str, list[dict]] = {}
+    for e in model.host_edges(g):
+        index.setdefault(e["source"], []).append(e)
+        index.setdefault(e["target"], []).append(e)
+    return index
+
+
+def _focus_dot(name, g, tags, text, focus: list[str], place_of, cluster_label, crossing_between,
+               group_of, index) -> str:
+    """A map of ``focus`` hosts and their direct neighbours.
+
+    ``place_of(node)`` gives each node's cluster key; ``cluster_label(key)`` its label;
+    ``crossing_between(a, b)`` says whether an edge between two cluster keys is drawn red;
+    ``group_of(host)`` names the node a focus host is drawn in when they are many.
+    Above ``DETAIL_UP_TO`` focus hosts they are drawn one node per (cluster, group);
+    above ``NEIGHBOURS_UP_TO`` neighbours, one node per (cluster, application).
+    """
+    focus_set = set(focus)
+    index = edge_index(g) if index is None else index
+    picked = {(e["source"], e["target"], e["kind"]): e for h in focus for e in index.get(h, [])}
+    edges = [picked[k] for k in sorted(picked)]
+    neighbours = sorted({n for e in edges for n in (e["source"], e["target"])} - focus_set)
+    unit: dict[str, tuple] = {}
+    for h in focus:
+        unit[h] = (place_of(h), h) if len(focus) <= DETAIL_UP_TO else (place_of(h), "group", group_of(h))
+    for n in neighbours:
+        if len(neighbours) <= NEIGHBOURS_UP_TO or g.nodes[n].get("kind") != "host":
+            unit[n] = (place_of(n), n)
+        else:
+            unit[n] = (place_of(n), "app", main_role(tags, n))
+    members: dict[tuple, list[str]] = {}
+    for n, u in unit.items():
+        members.setdefault(u, []).append(n)
+    ids_of = {u: f"n{i}" for i, u in enumerate(sorted(members, key=str))}
+    lines = _header(name)
+    for i, key in enumerate(sorted({u[0] for u in members}, key=str)):
+        lines.append(f"  subgraph cluster_{i} {{ label={quote(cluster_label(key))}; style=rounded; "
+                     'color="#5b7083";')
+        for u in sorted((u for u in members if u[0] == key), key=str):
+            nodes = members[u]
+            if len(u) == 2 and u[1] in g:
+                node = u[1]
+                extra = ", penwidth=3" if node in focus_set else ""
+                if g.nodes[node].get("kind") == "host":
+                    lines.append(_host_node(g, tags, ids_of[u], node, extra))
+                else:
+                    label = g.nodes[node].get("name") or node.split(":", 1)[-1]
+                    lines.append(f"    {ids_of[u]} [label={quote(label)}, shape=ellipse, tooltip={quote(node)}];")
+            else:
+                worst = max((_class(tags, h) for h in nodes), key=lambda c: _CLASS_RANK[c])
+                lines.append(f"    {ids_of[u]} [label={quote(u[2], f'{len(nodes)} ' + text['hosts_word'])}, "
+                             f'shape=box, style="rounded,filled", fillcolor="{FILL[worst]}"];')
+        lines.append("  }")
+    seen: dict[tuple, int] = {}
+    for e in edges:
+        a, b = unit.get(e["source"]), unit.get(e["target"])
+        if a is None or b is None or a == b:
+            continue
+        seen[(a, b)] = seen.get((a, b), 0) + 1
+    for (a, b), n in sorted(seen.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
+        style = CROSSING if crossing_between(a[0], b[0]) else 'color="#8a8a8a"'
+        lines.append(f"  {ids_of[a]} -> {ids_of[b]} [{style}, tooltip={quote(str(n))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def app_dot(g, tags: dict, plan: dict, text: dict, app: str, hosts: list[str], index=None, where=None) -> str:
+    """One application's hosts by site, with the hosts they depend on or serve."""
+    where = model.placement(plan) if where is None else where
+
+    def site(n):
+        if g.nodes[n].get("kind") == "endpoint":
+            return text["external"]
+        return str(g.nodes[n].get("site") or text["site_none"])
+
+    return _focus_dot("app", g, tags, text, hosts, site, lambda key: key, lambda a, b: a != b,
+                      lambda h: str(where.get(h, {}).get("group") or app), index)
+
+
+def wave_dot(g, tags: dict, plan: dict, text: dict, number: int, after: bool, index=None, where=None) -> str:
+    """One wave's hosts and neighbours before (``after`` False) or after the wave moves:
+    on site, at the target or outside; dependencies between two places in red."""
+    where = model.placement(plan) if where is None else where
+    wave = next(w for w in model.waves(plan) if w.get("number") == number)
+    hosts = sorted(h for h in wave.get("hosts", []) or [] if h in g)
+
+    def place(n):
+        if g.nodes[n].get("kind") == "endpoint":
+            return "ext"
+        w = where.get(n, {}).get("wave")
+        if w is None:
+            return "site"
+        return "target" if (w < number or (after and w == number)) else "site"
+
+    labels = {"site": text["map_on_site"], "target": text["map_target"], "ext": text["external"]}
+    return _focus_dot("wave", g, tags, text, hosts, place, lambda key: labels[key],
+                      lambda a, b: {a, b} == {"site", "target"},
+                      lambda h: str(where.get(h, {}).get("group") or ""), index)

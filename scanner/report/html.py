@@ -1,14 +1,22 @@
 """Owns ``report/index.html``: one self-contained, offline HTML file with the maps inlined.
 
-Everything is computed in memory first (view rows, DOT, SVG, HTML); files are written only
-once all of it succeeded, each through ``write_atomic``, ``index.html`` last, so a failure
-leaves the previous report intact.  The template and CSS live in the top-level
-``reports/`` folder; Jinja2 runs with autoescaping and ``StrictUndefined``, and the only
-markup passed through unescaped is the SVG Graphviz produced from quoted DOT text.
+Everything is computed in memory first (view rows, map data, DOT, SVG, HTML); files are
+written only once all of it succeeded, each through ``write_atomic``, ``index.html`` last,
+so a failure leaves the previous report intact.  The template, CSS and map script live in
+the top-level ``reports/`` folder; Jinja2 runs with autoescaping and ``StrictUndefined``,
+and the only markup passed through unescaped is the SVG Graphviz produced from quoted DOT
+text, the map script, and the map data made safe by ``mapdata.script_json``.
+
+Besides the two overview maps, one map per application and two per wave (before and
+after it moves) are drawn in two Graphviz runs and written under ``report/maps/``; they
+are also inlined (in ``<template>`` elements the page shows on demand) while their total
+stays under ``INLINE_BUDGET`` bytes, so a 5,000-server report stays small and the sample
+estate's report is still one file.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -18,9 +26,14 @@ from ..fileio import write_atomic
 from ..resources import data_dir
 from . import dot, model
 from .i18n import DEFAULT_LANG, catalogue
-from .svg import render_svg
+from .mapdata import map_data, script_json
+from .svg import render_many, render_svg
 
 TEMPLATE = "report.html.j2"
+SCRIPT = "map.js"
+MAPS = "maps"
+INLINE_BUDGET = 4_000_000
+MAX_WAVE_MAPS = 60  # waves drawn before/after; past them, the interactive map's wave filter
 
 
 def _environment() -> jinja2.Environment:
@@ -29,30 +42,99 @@ def _environment() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_svg: str,
-                lang: str = DEFAULT_LANG) -> str:
-    """The report page as text (nothing written)."""
-    text = catalogue(lang)
-    view = {
-        "t": text,
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_") or "x"
+
+
+def focus_sources(g, tags: dict, plan: dict, text: dict) -> dict[str, list[dict]]:
+    """The DOT source of every application map and every wave's before/after maps, with the
+    file name each is written to (``maps/app-01-DPI.svg``, ``maps/wave-003-after.svg``).
+    Only the first ``MAX_WAVE_MAPS`` waves are drawn (``skipped`` counts the others): each
+    map is one ``dot`` process, and 500 waves would take the report past a minute."""
+    index = dot.edge_index(g)
+    where = model.placement(plan)
+    apps = []
+    for i, (app, hosts) in enumerate(dot.applications(g, tags).items()):
+        apps.append({"name": app, "hosts": len(hosts), "file": f"{MAPS}/app-{i:02d}-{_slug(app)}.svg",
+                     "dot": dot.app_dot(g, tags, plan, text, app, hosts, index, where)})
+    waves = []
+    drawn = [w for w in model.waves(plan)
+             if isinstance(w.get("number"), int) and any(h in g for h in w.get("hosts", []) or [])]
+    for w in drawn[:MAX_WAVE_MAPS]:
+        n = w["number"]
+        for after in (False, True):
+            stage = "after" if after else "before"
+            waves.append({"number": str(n), "name": str(w.get("name") or ""), "stage": stage,
+                          "file": f"{MAPS}/wave-{n:03d}-{stage}.svg",
+                          "dot": dot.wave_dot(g, tags, plan, text, n, after, index, where)})
+    return {"apps": apps, "waves": waves, "skipped": len(drawn[MAX_WAVE_MAPS:])}
+
+
+def _inline(maps: list[dict], budget: int) -> int:
+    """Mark maps ``inline`` in order while their SVGs fit in ``budget``; returns what is left."""
+    for m in maps:
+        m["inline"] = len(m["svg"]) <= budget
+        if m["inline"]:
+            budget -= len(m["svg"])
+    return budget
+
+
+def _pairs(waves: list[dict]) -> list[dict]:
+    """Wave maps paired: one entry per wave with its ``before`` and ``after`` map."""
+    out: dict[str, dict] = {}
+    for m in waves:
+        out.setdefault(m["number"], {"number": m["number"], "name": m["name"]})[m["stage"]] = m
+    return list(out.values())
+
+
+def report_model(g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG,
+                 focus: dict | None = None) -> dict:
+    """The data the template renders, JSON-ready (no markup): what the golden files pin.
+    ``focus`` is ``focus_sources`` (file names and DOT only are kept here)."""
+    focus = focus or {"apps": [], "waves": [], "skipped": 0}
+    return {
         "summary": model.summary(g, tags, plan, lang),
+        "timeline": model.timeline(plan, lang),
         "systems": model.systems(g, tags, plan, lang),
         "findings": model.findings(tags, lang),
         "waves": model.wave_rows(plan, lang),
         "stays": model.stay_rows(plan),
-        "hybrid": model.hybrid_rows(plan),
+        "hybrid": model.firewall_rows(plan),
         "external": model.external_rows(plan),
         "meta": model.provenance(meta),
         "collapsed": len(model.host_ids(g)) > dot.COLLAPSE_ABOVE,
         "collapse_limit": dot.COLLAPSE_ABOVE,
+        "map": map_data(g, tags, plan, meta, catalogue(lang), lang),
+        "app_maps": [{k: m[k] for k in ("name", "hosts", "file", "dot")} for m in focus["apps"]],
+        "wave_maps": [{k: m[k] for k in ("number", "name", "stage", "file", "dot")} for m in focus["waves"]],
+        "wave_maps_skipped": focus.get("skipped", 0),
+        "wave_maps_limit": MAX_WAVE_MAPS,
+    }
+
+
+def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_svg: str,
+                lang: str = DEFAULT_LANG, focus: dict | None = None) -> str:
+    """The report page as text (nothing written).  ``focus`` is ``focus_sources`` with each
+    map's ``svg`` and ``inline`` filled in (none when omitted)."""
+    focus = focus or {"apps": [], "waves": [], "skipped": 0}
+    view = report_model(g, tags, plan, meta, lang, focus)
+    script = (data_dir("reports") / SCRIPT).read_text(encoding="utf-8")
+    view |= {
+        "t": catalogue(lang),
         "estate_svg": Markup(estate_svg),
         "waves_svg": Markup(waves_svg),
+        "map_filters": view["map"]["filters"],
+        "map_json": Markup(script_json(view.pop("map"))),
+        "map_script": Markup(script.replace("</", "<\\/")),
+        "app_maps": [m | {"svg": Markup(m["svg"]) if m.get("inline") else ""} for m in focus["apps"]],
+        "wave_maps": _pairs([m | {"svg": Markup(m["svg"]) if m.get("inline") else ""} for m in focus["waves"]]),
     }
     return _environment().get_template(TEMPLATE).render(**view)
 
 
 def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG) -> Path:
-    """Write ``out/report/index.html`` and the maps beside it (``estate``/``waves`` .dot, .svg).
+    """Write ``out/report/index.html``, the overview maps beside it (``estate``/``waves``
+    .dot, .svg) and the focused maps under ``out/report/maps/``.
 
     Returns the path of ``index.html``.
 
@@ -65,8 +147,20 @@ def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = D
     text = catalogue(lang)
     sources = {"estate": dot.estate_dot(g, tags, plan, text), "waves": dot.waves_dot(g, tags, plan, text)}
     svgs = {name: render_svg(src) for name, src in sources.items()}
-    page = render_html(g, tags, plan, meta, svgs["estate"], svgs["waves"], lang)
+    focus = focus_sources(g, tags, plan, text)
+    for kind in ("apps", "waves"):
+        for m, svg in zip(focus[kind], render_many([m["dot"] for m in focus[kind]])):
+            m["svg"] = svg
+    _inline(focus["waves"], _inline(focus["apps"], INLINE_BUDGET))
+    page = render_html(g, tags, plan, meta, svgs["estate"], svgs["waves"], lang, focus)
     for name in sorted(sources):
         write_atomic(folder / f"{name}.dot", sources[name])
         write_atomic(folder / f"{name}.svg", svgs[name])
+    written = set()
+    for m in focus["apps"] + focus["waves"]:
+        write_atomic(folder / m["file"], m["svg"])
+        written.add(folder / m["file"])
+    for old in sorted((folder / MAPS).glob("*.svg")):  # maps of waves or applications gone since
+        if old not in written:
+            old.unlink()
     return write_atomic(folder / "index.html", page)

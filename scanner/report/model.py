@@ -8,6 +8,8 @@ plan missing a section shows an empty table rather than failing.
 
 from __future__ import annotations
 
+import bisect
+
 from ..model import ids
 from .i18n import catalogue, value_label
 
@@ -252,3 +254,71 @@ def provenance(meta: dict) -> dict:
     counts = sorted((str(k), v) for k, v in (meta.get("observations", {}) or {}).items())
     return {"estate": meta.get("estate"), "hdscan_version": meta.get("hdscan_version"),
             "store_fingerprint": meta.get("store_fingerprint"), "inputs": inputs, "observations": counts}
+
+
+def _wave_of(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def firewall_rows(plan: dict) -> list[dict]:
+    """The firewall matrix of the hybrid period: ``plan["firewall"]`` when the planner wrote
+    one (a list of openings, or ``{"rules": [...]}``), else the plan's ``hybrid_flows``."""
+    fw = plan.get("firewall")
+    rules = fw.get("rules") if isinstance(fw, dict) else fw
+    if not isinstance(rules, list) or not rules:
+        return hybrid_rows(plan)
+    rows = [{"source": str(f.get("source", "")), "destination": str(f.get("destination", "")),
+             "port": "" if f.get("port") is None else str(f.get("port")),
+             "protocol": str(f.get("protocol") or f.get("transport") or ""),
+             "from_wave": "" if f.get("from_wave", f.get("open_at")) is None
+             else str(f.get("from_wave", f.get("open_at"))),
+             "until_wave": "" if f.get("until_wave", f.get("close_at")) is None
+             else str(f.get("until_wave", f.get("close_at"))),
+             "reason": str(f.get("reason") or "")}
+            for f in rules if isinstance(f, dict)]
+    return sorted(rows, key=lambda r: (r["from_wave"].zfill(6), r["source"], r["destination"],
+                                       r["port"].zfill(6), r["protocol"]))
+
+
+def timeline(plan: dict, lang: str) -> dict:
+    """The wave timeline: per wave its size and the hybrid openings opened, open and closed
+    then; and the hybrid period (the waves during which at least one opening is open).
+    An opening is open from its ``from_wave`` up to, not including, its ``until_wave``
+    (to the end when it has none)."""
+    flows = plan.get("hybrid_flows", []) or []
+    ordered = [w for w in waves(plan) if _wave_of(w.get("number")) is not None]
+    numbers = [w["number"] for w in ordered]
+    opened: dict[int, int] = {}
+    closed: dict[int, int] = {}
+    delta = [0] * (len(numbers) + 1)
+    for f in flows:
+        start, end = _wave_of(f.get("from_wave")), _wave_of(f.get("until_wave"))
+        if start is None:
+            continue
+        opened[start] = opened.get(start, 0) + 1
+        if end is not None:
+            closed[end] = closed.get(end, 0) + 1
+        delta[bisect.bisect_left(numbers, start)] += 1
+        delta[len(numbers) if end is None else bisect.bisect_left(numbers, end)] -= 1
+    biggest = max((len(w.get("hosts", []) or []) for w in ordered), default=0) or 1
+    rows, running = [], 0
+    for i, w in enumerate(ordered):
+        n = w["number"]
+        running += delta[i]
+        count = len(w.get("hosts", []) or [])
+        rows.append({"number": str(n), "name": str(w.get("name") or w.get("id") or ""),
+                     "hosts": count, "width": round(100 * count / biggest, 1),
+                     "action": str(w.get("action") or ""),
+                     "data_volume": human_bytes(w.get("data_bytes"), lang),
+                     "window": "" if w.get("window") is None else str(w.get("window")),
+                     "opened": opened.get(n, 0), "open": running, "closed": closed.get(n, 0)})
+    hybrid = [r for r in rows if r["open"]]
+    most = max((r["open"] for r in rows), default=0) or 1
+    for r in rows:
+        r["open_width"] = round(100 * r["open"] / most, 1)
+    return {"rows": rows,
+            "hybrid_waves": len(hybrid),
+            "hybrid_first": hybrid[0]["number"] if hybrid else "",
+            "hybrid_last": hybrid[-1]["number"] if hybrid else "",
+            "permanent": sum(1 for f in flows if f.get("until_wave") is None),
+            "temporary": sum(1 for f in flows if f.get("until_wave") is not None)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,6 +11,8 @@ from report_helpers import estate, meta, plan
 from scanner.errors import ScannerError
 from scanner.report import html as report_html
 from scanner.report import svg as report_svg
+from scanner.report import model
+from scanner.report.dot import main_role
 from scanner.report.html import write_report
 
 
@@ -28,6 +31,32 @@ def test_writes_index_and_maps_beside_it(tmp_path, classified):
     assert index == tmp_path / "report" / "index.html"
     for name in ("estate.dot", "estate.svg", "waves.dot", "waves.svg"):
         assert (tmp_path / "report" / name).stat().st_size > 0
+    maps = sorted(p.name for p in (tmp_path / "report" / "maps").iterdir())
+    assert "wave-001-before.svg" in maps and "wave-002-after.svg" in maps
+    assert any(m.startswith("app-") and m.endswith("-PACS.svg") for m in maps)
+    page = index.read_text(encoding="utf-8")
+    for name in maps:  # each file is the same drawing as the one inlined in the page
+        svg = (tmp_path / "report" / "maps" / name).read_text(encoding="utf-8")
+        assert svg.startswith("<svg") and f"<template>{svg}</template>" in page
+
+
+def test_maps_of_a_wave_gone_since_are_removed(tmp_path, classified):
+    g, tags = classified
+    _write(tmp_path, classified)
+    assert (tmp_path / "report" / "maps" / "wave-002-before.svg").is_file()
+    shorter = plan()
+    shorter["waves"] = [w for w in shorter["waves"] if w["number"] == 1]
+    write_report(tmp_path, g, tags, shorter, meta())
+    maps = sorted(p.name for p in (tmp_path / "report" / "maps").iterdir())
+    assert "wave-001-after.svg" in maps and not any(m.startswith("wave-002") for m in maps)
+
+
+def test_large_maps_are_linked_not_inlined(tmp_path, classified, monkeypatch):
+    monkeypatch.setattr(report_html, "INLINE_BUDGET", 0)
+    page = _write(tmp_path, classified).read_text(encoding="utf-8")
+    assert "<template><svg" not in page
+    assert 'href="maps/wave-001-before.svg"' in page
+    assert (tmp_path / "report" / "maps" / "wave-001-before.svg").is_file()
     assert (tmp_path / "report" / "estate.svg").read_text(encoding="utf-8").startswith("<svg")
 
 
@@ -39,7 +68,12 @@ def test_report_is_offline(tmp_path, classified):
         assert needle not in lowered, needle
     # the CSS is inlined, the two maps are inline SVG
     assert "<style>" in page and "--health" in page
-    assert len(re.findall(r"<svg\b", page)) == 2
+    outside = re.sub(r"<template>.*?</template>", " ", page, flags=re.S)
+    assert len(re.findall(r"<svg\b", outside)) == 2
+    # every application map and both maps of every wave wait, inlined, in a <template>
+    g, tags = classified
+    apps = {main_role(tags, h) for h in model.host_ids(g)}
+    assert len(re.findall(r"<template><svg\b", page)) == len(apps) + 2 * len(plan()["waves"])
     assert "<?xml" not in page and "<!--" not in page
 
 
@@ -93,6 +127,10 @@ def test_names_from_traffic_are_escaped(tmp_path):
     svg = (tmp_path / "report" / "estate.svg").read_text(encoding="utf-8")
     assert evil not in svg and "&lt;script&gt;" in svg
     assert "\\N" in svg  # the escape stays text, Graphviz does not expand it to the node id
+    # the interactive map's data cannot close its <script> element or open a comment
+    [data] = re.findall(r'<script type="application/json" id="imap-data">(.*?)</script>', page, re.S)
+    assert "<" not in data and ">" not in data
+    assert any(n["name"] == evil for n in json.loads(data)["nodes"])
 
 
 def test_failure_midway_keeps_previous_report(tmp_path, classified, monkeypatch):
@@ -111,7 +149,7 @@ def test_failure_midway_keeps_previous_report(tmp_path, classified, monkeypatch)
     assert index.read_bytes() == before
     assert (tmp_path / "report" / "estate.svg").read_bytes() == before_svg
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
-        "estate.dot", "estate.svg", "index.html", "waves.dot", "waves.svg"]
+        "estate.dot", "estate.svg", "index.html", "maps", "waves.dot", "waves.svg"]
 
 
 def test_missing_graphviz_is_one_clear_error(tmp_path, classified, monkeypatch):

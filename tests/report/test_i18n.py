@@ -4,6 +4,7 @@ modules carry no user-facing words of their own, and an English report has no Fr
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 import pytest
@@ -17,7 +18,9 @@ from tests.conftest import ROOT
 TEMPLATE = ROOT / "reports" / "report.html.j2"
 # modules that produce user-facing text; i18n.py holds the words, explain.py is the CLI's
 MODULES = ["html.py", "model.py", "dot.py", "csv_out.py", "markdown_out.py", "exports.py",
-           "graphml_out.py", "gexf_out.py", "flat.py", "json_out.py", "svg.py"]
+           "graphml_out.py", "gexf_out.py", "flat.py", "json_out.py", "svg.py", "mapdata.py", "layout.py",
+           "evidence.py"]
+SCRIPT = ROOT / "reports" / "map.js"
 # words that only a French page contains (none of them occurs in the test estate's data)
 FRENCH_ONLY = ["Synthèse", "Constats", "Hébergement", "Criticité", "Vagues", "Machines", "Aucun",
                "Sommaire", "Légende", "Fenêtre", "Établissement", "santé", "Flux hybrides", "Vague "]
@@ -40,6 +43,17 @@ def test_template_has_no_words_outside_the_catalogue():
         text = re.sub(pattern, " ", text, flags=re.S)
     leftover = re.findall(r"[^\W\d_]+", text)
     assert leftover == [], leftover
+
+
+def test_map_script_has_no_words_of_its_own():
+    """The map script shows only the data's words (``T.*``): no string literal with a letter
+    outside element ids, event and property names, colours and CSS fonts."""
+    code = re.sub(r"/\*.*?\*/", " ", SCRIPT.read_text(encoding="utf-8"), flags=re.S)
+    literals = re.findall(r'"((?:[^"\\]|\\.)*)"', code)
+    allowed = re.compile(r"^(|use strict|[a-z][a-zA-Z0-9_-]*|#[0-9a-f]{6}|rgba\([0-9., ]+\)|px sans-serif|[ ()=:—,]+"
+                         r"|\{n\}|\{total\}|details\.focus|2d|\*|[0-9]+(\.[0-9]+)?)$")
+    bad = [x for x in literals if not allowed.match(x)]
+    assert bad == [], bad
 
 
 def _literals(path):
@@ -83,7 +97,14 @@ def test_english_outputs_have_no_french_and_no_bare_keys(english):
     data = [r["text"] for w in plan()["waves"] for r in w["reasons"]]
     data += [s["reason"] for s in plan()["stays"]] + [e["reason"] for e in plan()["external"]]
     data += [f["reason"] for f in plan()["hybrid_flows"]] + ["Imagerie"]
-    page = re.sub(r"<(script|style)>.*?</\1>", " ", page, flags=re.S)
+    [raw] = re.findall(r'<script type="application/json" id="imap-data">(.*?)</script>', page, re.S)
+    document = json.loads(raw)  # the interactive map's words: the English catalogue's only
+    assert document["t"] == {k: CATALOGUES["en"][k] for k in document["t"]}
+    labels = [label for pairs in document["filters"].values() for _, label in pairs]
+    assert "Wave 1" in labels and "health" in labels
+    for word in FRENCH_ONLY:
+        assert not any(word in label for label in labels), word
+    page = re.sub(r"<(script|style)\b[^>]*>.*?</\1>", " ", page, flags=re.S)
     texts = [re.sub(r"<[^>]+>", " ", page), md] + [c.split("\r\n", 1)[0] for c in csvs.values()]
     # the rules column shows tags as stored (``data_class = health``): dimension names are data
     keys = [k for k in CATALOGUES["en"] if "_" in k and k not in ("data_class", "care_tier")]

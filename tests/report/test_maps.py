@@ -123,6 +123,29 @@ def test_large_estate_collapses_to_site_and_role_and_waves_to_one_node_each():
     assert "h00000" in dot.estate_dot(g2, tags2, plan2, T)
 
 
+def test_estate_map_clusters_hosts_by_site_then_application(classified):
+    g, tags = classified
+    src = dot.estate_dot(g, tags, plan(), T)
+    apps = re.findall(r'subgraph cluster_s\d+_a\d+ \{ label="([^"]*)"', src)
+    pairs = {(g.nodes[h].get("site"), dot.main_role(tags, h)) for h in model.host_ids(g)}
+    assert sorted(apps) == sorted(app for _, app in pairs)
+    pacs_block = src.split('label="PACS"')[1].split("}")[0]
+    assert "host:pacs01" in pacs_block
+    assert render_svg(src).startswith("<svg")
+
+
+def test_many_waves_share_nodes_on_the_collapsed_waves_map():
+    g, tags, big_plan = _big_estate(dot.COLLAPSE_ABOVE + 1, per_group=5)
+    n_waves = len(big_plan["waves"])
+    assert n_waves > dot.MAX_WAVE_NODES
+    waves = dot.waves_dot(g, tags, big_plan, T)
+    size = -(-n_waves // dot.MAX_WAVE_NODES)
+    nodes = re.findall(r'^  n\d+ \[label="([^"]*)"', waves, re.M)
+    assert len(nodes) == -(-n_waves // size) <= dot.MAX_WAVE_NODES
+    assert nodes[0] == f"Vague 1–{size}\\n{5 * size} machines"
+    assert render_svg(waves).startswith("<svg")
+
+
 def test_wave_columns_are_chained_in_plan_order(classified):
     g, tags = classified
     src = dot.waves_dot(g, tags, plan(), T)

@@ -72,7 +72,9 @@ def _vocabulary(out, graph) -> set[str]:
 
 def test_every_output_is_written_redacted(out):
     report = sorted(p.name for p in (out / "redacted" / "report").iterdir())
-    assert report == ["estate.dot", "estate.svg", "index.html", "waves.dot", "waves.svg"]
+    assert report == ["estate.dot", "estate.svg", "index.html", "maps", "waves.dot", "waves.svg"]
+    named = sorted(p.name for p in (out / "report" / "maps").iterdir())
+    assert sorted(p.name for p in (out / "redacted" / "report" / "maps").iterdir()) == named
     export = sorted(p.name for p in (out / "redacted" / "export").iterdir())
     assert export == ["findings.csv", "firewall-matrix.csv", "flows.csv", "hdscan.dot", "hdscan.gexf",
                       "hdscan.graphml", "hdscan.json", "summary.md", "systems.csv", "waves.csv"]
@@ -89,7 +91,8 @@ def test_no_original_name_survives_anywhere(out):
     assert len(blind) > 100 and len(exact) > 10  # the sample has many names to hide
     salt = (out / redact.SALT_FILE).read_text(encoding="utf-8").strip()
     files = sorted(p for p in (out / "redacted").rglob("*") if p.is_file())
-    assert len(files) == 15
+    maps = len(list((out / "redacted" / "report" / "maps").iterdir()))
+    assert maps > 20 and len(files) == 15 + maps
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert salt not in text
@@ -111,6 +114,25 @@ def _standalone(name: str, text: str) -> bool:
             return True
         start = text.find(name, start + 1)
     return False
+
+
+def test_map_data_and_evidence_are_redacted_too(out):
+    """The interactive map's JSON (names, addresses, tags, evidence places) is built from the
+    redacted inputs: it holds pseudonyms, and its evidence still points at input files."""
+    page = (out / "redacted" / "report" / "index.html").read_text(encoding="utf-8")
+    [raw] = re.findall(r'<script type="application/json" id="imap-data">(.*?)</script>', page, re.S)
+    doc = json.loads(raw)
+    hosts = [n for n in doc["nodes"] if n["kind"] == "host"]
+    named = {n["id"] for n in _graph(out)["nodes"] if n.get("kind") == "host"}
+    assert hosts and not named & {n["id"] for n in hosts}
+    evidence = [ev for n in hosts for t in n["tags"] for ev in t[5] if doc["strings"][ev[1]]]
+    assert len(evidence) > 100
+    blind, exact = _names(_graph(out))
+    vocabulary = {w.lower() for w in _vocabulary(out, _graph(out))}
+    text = json.dumps(doc, ensure_ascii=False)
+    for name in blind:
+        if name.lower() not in vocabulary and len(name) >= 3:
+            assert not _standalone(name.lower(), text.lower()), name
 
 
 def test_classification_stays_readable(out):
