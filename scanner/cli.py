@@ -305,6 +305,51 @@ def agent_cmd(out: Path, duration: int, interval: int, flush: int, quiet: bool) 
                + (" (resumed)" if result.resumed else ""))
 
 
+@main.command("capture")
+@click.option("--iface", required=True, help="Interface to capture on (a SPAN/mirror port).")
+@click.option("--bpf", default=None, metavar="EXPR", help="BPF filter, e.g. 'tcp or udp'.")
+@click.option("--duration", default="10m", show_default=True, callback=_duration(1),
+              help="How long to capture (30s, 10m, 2h, 7d).")
+@click.option("--rotate", default=None, callback=lambda c, p, v: None if v is None
+              else _duration(1)(c, p, v), help="Write a segment file every so long (1m).")
+@click.option("--rotate-packets", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Write a segment file every N packets.")
+@click.option("--max-conversations", type=click.IntRange(min=1), default=200_000,
+              show_default=True, help="Conversations tracked per segment; packets of more "
+                                      "are dropped and counted (memory bound).")
+@click.option("--count", "max_packets", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop after N packets.")
+@click.option("-o", "--out", "out", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the segment files (hdscan import reads them).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def capture_cmd(iface: str, bpf, duration: int, rotate, rotate_packets, max_conversations: int,
+                max_packets, out: Path, quiet: bool) -> None:
+    """Capture live traffic into flow, protocol and DNS records (never packets) under OUT.
+
+    One segment file per rotation, written atomically: an interrupted capture keeps
+    every completed segment. See docs/collectors-capture.md.
+
+    Example: hdscan capture --iface eth1 --bpf 'tcp or udp' --duration 1h --rotate 5m -o caps/
+    """
+    from .collect.capture.live import capture
+
+    try:
+        result = capture(iface, out, duration, rotate, rotate_packets, bpf, max_conversations,
+                         max_packets, _progress(quiet))
+    except ScannerError as exc:
+        _fail(exc)
+    if result.dropped_packets:
+        click.echo(f"hdscan: warning: {result.dropped_packets} packets of conversations over "
+                   f"--max-conversations were not counted", err=True)
+    if result.kernel_drops:
+        click.echo(f"hdscan: warning: the kernel dropped {result.kernel_drops} packets",
+                   err=True)
+    click.echo(f"{result.packets} packets, {result.observations} observations in "
+               f"{len(result.segments)} segment(s) → {out}"
+               + (" (interrupted)" if result.interrupted else ""))
+
+
 @main.command("introspect")
 @click.argument("urls", nargs=-1, required=True)
 @OUT_OPTION

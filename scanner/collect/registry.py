@@ -15,6 +15,7 @@ from pathlib import Path
 # specific signature first.
 COLLECTORS: tuple[str, ...] = (
     "scanner.collect.agent.inventory",      # JSON with schema hdscan-agent-inventory/…
+    "scanner.collect.capture.segment",      # JSON with schema hdscan-capture-segment/… (hdscan capture)
     "scanner.collect.capture.collector",    # pcap / pcapng magic
     "scanner.collect.importers.nmap_xml",   # XML with <nmaprun
     "scanner.collect.sql.dump",             # .sql dumps and DDL scripts

@@ -20,6 +20,7 @@ absurd (> 256 KiB), raises ``InputError`` naming the file, frame and byte.
 
 from __future__ import annotations
 
+import io
 import struct
 from pathlib import Path
 from typing import Iterator
@@ -112,8 +113,9 @@ class PcapReader:
 
     Parameters
     ----------
-    path : Path or str
-        The capture file.
+    path : Path, str or bytes
+        The capture file, or the capture's bytes themselves (``bytes``/``bytearray``:
+        read from memory, as the fuzz test does).
     source : str, optional
         Name used in error messages (defaults to ``path``).
 
@@ -144,8 +146,9 @@ class PcapReader:
     """
 
     def __init__(self, path, source: str | None = None):
-        self.path = Path(path)
-        self.source = source if source is not None else str(path)
+        self.data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else None
+        self.path = None if self.data is not None else Path(path)
+        self.source = source if source is not None else str(self.path or "<memory>")
         self.format: str | None = None
         self.frames = 0
         self.truncated: tuple[int, int] | None = None
@@ -154,7 +157,9 @@ class PcapReader:
         return InputError(message, SourceLocation(self.source, place))
 
     def __iter__(self) -> Iterator[tuple[int, int, float, int, bytes, int]]:
-        with open(self.path, "rb", buffering=0) as f:
+        opened = (io.BytesIO(self.data) if self.data is not None
+                  else open(self.path, "rb", buffering=0))
+        with opened as f:
             src = _Chunks(f)
             if not src.need(4):
                 raise self._error("not a pcap or pcapng capture (file shorter than a header)",
