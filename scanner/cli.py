@@ -277,25 +277,40 @@ def _duration(minimum: int):
 @main.command("agent")
 @click.option("-o", "--out", "out", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="Inventory file to write (hdscan-agent-inventory/1); resumed if it exists.")
+              help="Bundle to write (tar: manifest + inventory, e.g. HOST.hdscan.tar; a .json "
+                   "name writes the version-1 inventory alone); resumed if it exists.")
 @click.option("--duration", default="0s", show_default=True, callback=_duration(0),
               help="How long to sample (30s, 5m, 2h, 7d); 0s takes one sample (one-shot).")
 @click.option("--interval", default="5s", show_default=True, callback=_duration(1),
               help="Time between two reads of the socket table (at least 1s).")
 @click.option("--flush", default="60s", show_default=True, callback=_duration(1),
               help="Time between two atomic writes of the file (what kill -9 can lose).")
+@click.option("--conntrack", "use_conntrack", is_flag=True,
+              help="Also read the kernel's connection tracking each sample (root; Linux with "
+                   "a stateful firewall) to catch connections opened and closed between samples.")
+@click.option("--sign-key", "sign_key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Key file (32+ bytes) to sign the bundle with (manifest.sig); imports "
+                   "check it when HDSCAN_BUNDLE_KEY_FILE names the same key.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def agent_cmd(out: Path, duration: int, interval: int, flush: int, quiet: bool) -> None:
+def agent_cmd(out: Path, duration: int, interval: int, flush: int, use_conntrack: bool,
+              sign_key: Path | None, quiet: bool) -> None:
     """Inventory this host and sample its connections into OUT (see docs/agent.md).
 
-    Example: hdscan agent --duration 7d --interval 5s --flush 60s -o /var/tmp/$(hostname).json
+    Example: hdscan agent --duration 7d --interval 5s --flush 60s -o /var/tmp/$(hostname).hdscan.tar
     """
     from .collect.agent.loop import run
 
     if flush < interval:
         raise click.BadParameter("must be at least --interval", param_hint="--flush")
+    if sign_key is not None and out.suffix.lower() == ".json":
+        raise click.BadParameter("a .json (version-1) output cannot be signed; name a .tar "
+                                 "bundle", param_hint="--sign-key")
     try:
-        result = run(out, duration, interval, flush, progress=_progress(quiet))
+        from .collect.agent.bundle import load_key
+
+        key = load_key(sign_key) if sign_key is not None else None
+        result = run(out, duration, interval, flush, progress=_progress(quiet),
+                     use_conntrack=use_conntrack, sign_key=key)
     except ScannerError as exc:
         _fail(exc)
     for line in result.limitations:

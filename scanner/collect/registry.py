@@ -14,6 +14,7 @@ from pathlib import Path
 # Order matters only where two collectors could accept the same file: the more
 # specific signature first.
 COLLECTORS: tuple[str, ...] = (
+    "scanner.collect.agent.bundle",         # tar whose first member is manifest.json
     "scanner.collect.agent.inventory",      # JSON with schema hdscan-agent-inventory/…
     "scanner.collect.capture.segment",      # JSON with schema hdscan-capture-segment/… (hdscan capture)
     "scanner.collect.capture.collector",    # pcap / pcapng magic
@@ -22,6 +23,10 @@ COLLECTORS: tuple[str, ...] = (
     "scanner.collect.importers.zeek",       # Zeek conn/dns/ssl logs (TSV, JSON; gzip)
     "scanner.collect.importers.nfdump_csv", # nfdump -o csv header (ts,…,sa,da,… / srcAddr…)
     "scanner.collect.config.collector",     # files under inputs/configs/<host>/
+    "scanner.collect.importers.ss_text",    # ss -tanp/-ltnp/-uanp header (State Recv-Q …)
+    "scanner.collect.importers.netstat_text",  # netstat -tulpn (Linux), -ano/-anob (Windows)
+    "scanner.collect.importers.ps_text",    # ps -eo user,pid,…,comm,args header
+    "scanner.collect.importers.tasklist_csv",  # tasklist /v /fo csv ("…","PID",…)
 )
 
 HEAD_BYTES = 4096

@@ -1,5 +1,10 @@
 """Owns reading an agent inventory (``hdscan-agent-inventory/1``) into observations.
 
+A bare inventory file is what agents shipped before bundles (bundle version 1, see
+``bundle.py``): ``collect`` reads it through ``bundle.upgrade_v1``; a version-2 bundle's
+``inventory.json`` is read by the same ``observations``. ``load_valid`` is the whole
+validation for other readers (the agent's resume).
+
 The collector contract (``scanner/collect/base.py``): ``NAME``, ``VERSION``,
 ``accepts(path, head)`` and ``collect(path, source)``. The format is documented in
 ``docs/architecture.md``; ``docs/collectors-hosts.md`` says what is kept.
@@ -48,8 +53,14 @@ def accepts(path: Path, head: bytes) -> bool:
     return b'"schema"' in head and SCHEMA_PREFIX.encode() in head
 
 
-def _load(path: Path, source: str) -> dict:
-    raw = Path(path).read_bytes()
+def parse(raw: bytes, source: str) -> dict:
+    """The JSON object of an inventory's bytes (not yet validated).
+
+    Raises
+    ------
+    InputError
+        Invalid UTF-8 (byte offset), invalid JSON (line, column), not an object.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -101,7 +112,21 @@ def _skipped_address(ip: str) -> bool:
     return addr.is_loopback or addr.is_unspecified
 
 
-def _read(doc: dict, source: str) -> list[Observation]:
+def load_valid(path: Path, source: str) -> dict:
+    """The inventory document at ``path``, validated whole as the importer validates it.
+
+    Raises
+    ------
+    InputError
+        Anything ``collect`` would refuse, naming ``source`` and the place.
+    """
+    doc = parse(Path(path).read_bytes(), source)
+    observations(doc, source)
+    return doc
+
+
+def observations(doc: dict, source: str) -> list[Observation]:
+    """Validate ``doc`` whole and return its observations in document order."""
     r = Reader(source)
     _check_schema(doc, r)
     agent_version = r.get(doc, "agent_version", "str", "")
@@ -201,4 +226,10 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
         Invalid UTF-8/JSON (line, column), another schema version, or a missing key or
         wrong type (naming the JSON path).
     """
-    yield from _read(_load(Path(path), source), source)
+    from .bundle import KEY_ENV, required_key, upgrade_v1   # a bare inventory: version 1
+    if required_key() is not None:
+        raise InputError(f"a version-1 inventory carries no signature, and this import "
+                         f"requires signed bundles ({KEY_ENV})", SourceLocation(source))
+    raw = Path(path).read_bytes()
+    doc = parse(raw, source)
+    yield from observations(upgrade_v1(doc, raw).inventory, source)

@@ -4,13 +4,15 @@
 ``out`` if an earlier run left it there, samples the socket table every interval until
 the duration is over (or SIGTERM/SIGINT, or ``stop`` is set), and writes the whole
 inventory atomically every flush interval and at the end. A ``kill -9`` loses at most
-one flush interval. Duration 0 is the one-shot form: one sample, one write.
+one flush interval. Duration 0 is the one-shot form: one sample, one write. With
+``use_conntrack`` each sample also folds in the kernel's tracked flows (``conntrack.py``).
 """
 
 from __future__ import annotations
 
 import re
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import packages, probe, sampler, writer
+import psutil
+
+from . import conntrack, packages, probe, sampler, writer
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION_S = 366 * 86400
@@ -73,10 +77,26 @@ def _now() -> str:
     return probe.iso(datetime.now(timezone.utc))
 
 
+def _own_addresses(table: sampler.Table) -> set[str]:
+    """The host's addresses: its interfaces' and those its sockets use."""
+    own = {c.local_ip for c in table.connections} | {s.ip for s in table.listening}
+    for addrs in psutil.net_if_addrs().values():
+        for a in addrs:
+            if a.family in (socket.AF_INET, socket.AF_INET6):
+                own.add(a.address.split("%", 1)[0])
+    return own
+
+
 def run(out: Path, duration_s: int, interval_s: int, flush_s: int,
         stop: threading.Event | None = None,
-        progress: Callable[[str], None] = lambda _msg: None) -> Result:
+        progress: Callable[[str], None] = lambda _msg: None,
+        use_conntrack: bool = False, sign_key: bytes | None = None) -> Result:
     """Inventory and sample into ``out`` (see the module docstring); the final counts.
+
+    ``use_conntrack``: each sample also reads the kernel's connection-tracking table
+    (``conntrack.py``) and records the flows of this host no socket showed (opened and
+    closed between samples); where it cannot, a limitation says why. ``sign_key``: the
+    bundle carries ``manifest.sig`` (``bundle.py``).
 
     Raises
     ------
@@ -89,6 +109,8 @@ def run(out: Path, duration_s: int, interval_s: int, flush_s: int,
         raise ValueError(f"interval must be at least {MIN_INTERVAL_S} s")
     if flush_s < interval_s:
         raise ValueError("flush interval must be at least the sampling interval")
+    if sign_key is not None and writer.legacy(out):
+        raise ValueError("a .json (version-1) output cannot be signed; name a .tar bundle")
     stop = stop or threading.Event()
     snap = take_snapshot()
     previous = writer.resume(out, snap.host.get("host_id"))
@@ -97,6 +119,7 @@ def run(out: Path, duration_s: int, interval_s: int, flush_s: int,
     if previous:
         progress(f"resuming {out}: {agg.samples} samples, {len(agg.records)} dependencies")
 
+    ct_state = {"on": use_conntrack, "flows": 0}
     restore = _on_terminate(stop)
     progress(f"sampling every {interval_s} s for {duration_s} s, writing {out} every "
              f"{flush_s} s and at the end")
@@ -108,11 +131,22 @@ def run(out: Path, duration_s: int, interval_s: int, flush_s: int,
         while True:
             last = _now()
             started = started or last
-            agg.observe(sampler.connection_table(), last)
+            table = sampler.connection_table()
+            if use_conntrack and ct_state["on"]:
+                try:
+                    flows = conntrack.read()
+                except conntrack.Unavailable as exc:
+                    ct_state["on"] = False
+                    agg.limitations.add(str(exc))
+                else:
+                    ct_state["flows"] += len(flows)
+                    sampler.add_conntrack(table, flows, _own_addresses(table))
+            agg.observe(table, last)
             k += 1
             now = time.monotonic()
             if now >= next_flush:
-                writer.write(out, writer.document(snap, agg, started, last, interval_s))
+                writer.write(out, writer.document(snap, agg, started, last, interval_s),
+                             sign_key)
                 next_flush = now + flush_s
             if stop.is_set() or now - begin + interval_s > duration_s:
                 break
@@ -122,8 +156,13 @@ def run(out: Path, duration_s: int, interval_s: int, flush_s: int,
         pass
     finally:
         restore()
+        if ct_state["on"] and ct_state["flows"] == 0:
+            agg.limitations.add("conntrack: the table stayed empty: connection tracking is not "
+                                "in use in this network namespace (no firewall rule matches on "
+                                "connection state); short-lived connections were not caught")
         if last is not None:
-            writer.write(out, writer.document(snap, agg, started, last, interval_s))
+            writer.write(out, writer.document(snap, agg, started, last, interval_s),
+                             sign_key)
     return Result(Path(out), agg.samples, len(agg.records), len(agg.listening),
                   previous is not None, sorted(set(snap.limitations) | agg.limitations))
 

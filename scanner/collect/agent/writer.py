@@ -4,7 +4,8 @@
 with the agent's additions, which the importer ignores: ``samples``,
 ``interval_seconds``, ``limitations`` (what the agent could not see), ``host.host_id``,
 ``package_versions``, and per connection its ``local_role`` and ``confidence``.
-``write(path, doc)`` replaces the file in one rename (``fileio.write_atomic``), so a
+``write(path, doc)`` replaces the file — a version-2 bundle (``bundle.py``), or the bare
+version-1 inventory when the name ends in ``.json`` — in one rename (``fileio.write_atomic``), so a
 ``kill -9`` leaves the previous flush whole (and a stray temporary file, removed by the
 next ``resume``). ``resume(path, host_id)`` reads a previous
 flush back — validated by the importer itself — so a restarted agent keeps counting.
@@ -19,7 +20,7 @@ from pathlib import Path
 from ... import __version__
 from ...errors import InputError, SourceLocation
 from ...fileio import write_atomic
-from . import inventory
+from . import bundle, inventory
 from .sampler import Aggregator
 
 
@@ -49,9 +50,20 @@ def document(snap: Snapshot, agg: Aggregator, collected_from: str, collected_to:
     }
 
 
-def write(path: Path, doc: dict) -> Path:
-    """Replace ``path`` with ``doc`` in one rename."""
-    return write_atomic(Path(path), json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+def legacy(path: Path) -> bool:
+    """True if ``path`` names a version-1 bare inventory (``.json``) rather than a bundle."""
+    return Path(path).suffix.lower() == ".json"
+
+
+def write(path: Path, doc: dict, key: bytes | None = None) -> Path:
+    """Replace ``path`` with ``doc`` in one rename: a version-2 bundle (``bundle.pack``),
+    or the bare version-1 inventory when ``path`` ends in ``.json`` (which cannot be signed:
+    ``key`` must then be None)."""
+    if legacy(path):
+        if key is not None:
+            raise ValueError("a .json (version-1) output cannot be signed; name a .tar bundle")
+        return write_atomic(Path(path), json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    return bundle.write(Path(path), doc, key)
 
 
 @dataclass
@@ -75,8 +87,8 @@ def resume(path: Path, host_id: str | None) -> Previous | None:
     if not path.exists():
         return None
     source = str(path)
-    doc = inventory._load(path, source)
-    inventory._read(doc, source)          # the importer's own validation, whole
+    # the importer's own validation, whole (and for a bundle, its manifest and hashes)
+    doc = inventory.load_valid(path, source) if legacy(path) else bundle.read(path, source).inventory
     old_id = doc["host"].get("host_id")
     if host_id is not None and old_id != host_id:
         raise InputError("written by an agent on another host (host_id differs); "

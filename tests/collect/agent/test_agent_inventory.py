@@ -34,7 +34,7 @@ def _doc(name: str = "dpi-db01.json") -> dict:
 
 def test_contract_and_registry_pick_it():
     assert (inventory.NAME, inventory.VERSION) == ("agent-inventory", "1")
-    assert registry.COLLECTORS[0] == "scanner.collect.agent.inventory"
+    assert registry.COLLECTORS[:2] == ("scanner.collect.agent.bundle", "scanner.collect.agent.inventory")
     for name in ("dpi-db01.json", "dpi-app01.json", "old-agent-v0.json", "wrong-type.json"):
         assert inventory.accepts(FIX / name, (FIX / name).read_bytes()[:4096])
     assert not inventory.accepts(Path("package.json"), b'{"name": "x", "version": "1.0.0"}')

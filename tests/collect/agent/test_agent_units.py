@@ -146,7 +146,7 @@ def test_unreadable_socket_table_degrades_and_says_so(monkeypatch):
     def denied(kind):
         raise psutil.AccessDenied()
     monkeypatch.setattr(psutil, "net_connections", denied)
-    table = sampler.connection_table()
+    table = sampler.connection_table("psutil")     # the fallback reader
     assert table.listening == [] and table.connections == []
     agg = sampler.Aggregator()
     agg.observe(table, "2026-03-02T08:00:00Z")
@@ -180,3 +180,20 @@ def test_the_importer_agrees_on_a_host_calling_its_own_listener(tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     (conn,) = [o.data for o in inventory.collect(path, "agents/h1.json") if o.kind == "connection"]
     assert (conn["local_role"], conn["confidence"], conn["server_port"]) == ("client", "high", 55000)
+
+
+def test_the_socket_table_falls_back_to_psutil_without_netlink(monkeypatch):
+    from scanner.collect.agent import sockdiag
+
+    monkeypatch.setattr(sampler, "_DIAG", [])
+    monkeypatch.setattr(sockdiag, "available", lambda: False)       # not Linux, netlink refused
+    assert sampler.connection_table().reader == "psutil"
+    with pytest.raises(OSError):
+        sampler.connection_table("sock_diag")
+
+    class Broken(sockdiag.Reader):
+        def raw(self):
+            raise PermissionError(1, "netlink refused mid-run")
+    monkeypatch.setattr(sampler, "_DIAG", [Broken()])
+    assert sampler.connection_table().reader == "psutil"           # and psutil from now on
+    assert sampler._DIAG == [None]
