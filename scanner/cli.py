@@ -167,17 +167,65 @@ def classify_cmd(out: Path, rules) -> None:
     click.echo(f"{len(tags['tags'])} tags, {len(tags['findings'])} findings → {out / pipeline.TAGS}")
 
 
-@main.command("plan")
+@main.group("plan", invoke_without_command=True)
 @OUT_OPTION
 @PLAN_CONFIG_OPTION
-def plan_cmd(out: Path, plan_config) -> None:
-    """Plan move groups and migration waves → OUT/plan.json."""
+@click.option("--explain", "explain", metavar="HOST",
+              help="Also print why HOST is in its wave and not in an earlier one.")
+@click.option("--solver", type=click.Choice(["auto", "exact", "heuristic"]), default="auto",
+              show_default=True, help="Wave solver: exact (needs the 'exact' extra, SciPy), the "
+              "heuristic, or auto (exact on small estates; see docs/planner.md).")
+@click.pass_context
+def plan_cmd(ctx, out: Path, plan_config, explain, solver: str) -> None:
+    """Plan move groups and migration waves → OUT/plan.json.
+
+    `hdscan plan check PLAN` validates a plan file instead (see below).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     try:
-        plan = pipeline.stage_plan(out, plan_config)
+        plan = pipeline.stage_plan(out, plan_config, solver=solver)
+        lines = None
+        if explain:
+            from .plan.explain import explain as explain_host, render
+            lines = render(explain_host(plan, pipeline.plan_constraints(out, plan_config), explain))
     except ScannerError as exc:
         _fail(exc)
     click.echo(f"{len(plan['groups'])} move groups, {len(plan['waves'])} waves, "
                f"{len(plan['hybrid_flows'])} hybrid flows → {out / pipeline.PLAN}")
+    s = plan["summary"]["solver"]
+    click.echo(f"hybrid cost {s['cost']} ({s['name']} solver"
+               + (", proven optimal" if s["status"] == "optimal" else "")
+               + (f"; {s['exact']}" if s.get("exact") else "") + ")")
+    if plan["summary"].get("preseed_waves"):
+        click.echo(f"{plan['summary']['preseed_waves']} wave(s) need data pre-seeded before their "
+                   f"window; {plan['summary'].get('firewall_rules', 0)} firewall rule(s) for the "
+                   "hybrid period")
+    for line in lines or []:
+        click.echo(line)
+
+
+@plan_cmd.command("check")
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@OUT_OPTION
+@PLAN_CONFIG_OPTION
+def plan_check_cmd(plan_file: Path, out: Path, plan_config) -> None:
+    """Check PLAN_FILE (plan.json, waves.csv or a host,wave table, maybe hand-edited)
+    against every hard constraint of the estate in OUT; exit 1 on any violation."""
+    from .plan.check import check, read_plan_file
+    try:
+        violations, warnings = check(read_plan_file(plan_file),
+                                     pipeline.plan_constraints(out, plan_config))
+    except ScannerError as exc:
+        _fail(exc)
+    for w in warnings:
+        click.echo(f"hdscan: warning: {w}", err=True)
+    for v in violations:
+        click.echo(f"hdscan: violation: {v}", err=True)
+    if violations:
+        click.echo(f"{plan_file}: {len(violations)} violation(s), {len(warnings)} warning(s)")
+        sys.exit(1)
+    click.echo(f"{plan_file}: no violation ({len(warnings)} warning(s))")
 
 
 LANG_OPTION = click.option("--lang", "lang", type=click.Choice(["fr", "en"]), default="fr",

@@ -195,17 +195,27 @@ def stage_classify(out: Path, rule_paths: list[Path] | None = None, settings: di
     return tags
 
 
-def stage_plan(out: Path, config_path: Path | None = None):
-    """graph.json + tags.json (+ plan configuration) → plan.json."""
+def stage_plan(out: Path, config_path: Path | None = None, solver: str = "auto"):
+    """graph.json + tags.json (+ plan configuration) → plan.json (``solver``: see
+    ``scanner.plan.build_plan``)."""
     from .plan import build_plan
     from .plan.config import load_plan_config
 
     g = load_graph(out)
     tags = _read_json(Path(out) / TAGS, "classify")
     config = load_plan_config(config_path) if config_path else None
-    plan = build_plan(g, tags, config)
+    plan = build_plan(g, tags, config, solver=solver)
     _write_json(Path(out) / PLAN, plan)
     return plan
+
+
+def plan_constraints(out: Path, config_path: Path | None = None):
+    """The hard constraints of any plan of this estate (``scanner.plan.check.Constraints``)."""
+    from .plan.check import Constraints
+    from .plan.config import PlanConfig, load_plan_config
+
+    config = load_plan_config(config_path) if config_path else PlanConfig()
+    return Constraints(load_graph(out), _read_json(Path(out) / TAGS, "classify"), config)
 
 
 def report_meta(out: Path, g) -> dict:

@@ -5,7 +5,9 @@ both return a frozen ``PlanConfig``.  The YAML is composed into nodes so that ev
 fault (unknown key, wrong type, bad value) is one line naming the file and the line:
 ``plan.yml: line 7: wave_capacity.servers: expected a positive integer, got 'ten'``.
 ``PlanConfig()`` is the configuration used when no file is given.  See
-docs/plan-config.example.yml for a documented example.
+docs/plan-config.example.yml for a documented example.  Windows may be names or
+structured calendars (``scanner.plan.windows``); ``transfer`` describes the link the data
+travels over (``scanner.plan.transfer``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import yaml
 
 from ..errors import InputError, SourceLocation
 from ..model import ids
+from .windows import Window, from_text, parse_window
 
 SCHEMA = "hdscan-plan/1"
 STRATEGIES = ("replicate-first", "move-first")
@@ -61,9 +64,18 @@ class PlanConfig:
     exclusion_lines: dict = field(default_factory=dict)
     orderings: tuple[Ordering, ...] = ()
     target_hosting: dict = field(default_factory=lambda: dict(DEFAULT_TARGET))
+    window_specs: dict = field(default_factory=dict)
+    bandwidth_mbps: float = 1000.0
+    efficiency: float = 0.7
+    window_share: float = 0.5
 
     def window(self, tier: int | None) -> str:
         return self.windows[str(tier) if tier in (1, 2, 3, 4) else "unknown"]
+
+    def window_spec(self, tier: int | None) -> Window:
+        """The structured window of a tier (a preset or a label of unknown length)."""
+        key = str(tier) if tier in (1, 2, 3, 4) else "unknown"
+        return self.window_specs.get(key) or from_text(self.windows[key])
 
     def where(self, line: int | None) -> SourceLocation:
         return SourceLocation(self.source, f"line {line}" if line else None)
@@ -115,6 +127,15 @@ class _Reader:
             self.fail(node, f"{path}: expected a positive integer, got {value!r}")
         return value
 
+    def number(self, node, path: str, low: float, high: float | None) -> float:
+        """A number in (low, high] (no upper bound when ``high`` is None)."""
+        value = self.scalar(node, path)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= low \
+                or (high is not None and value > high):
+            bound = f"({low:g}, {high:g}]" if high is not None else f"greater than {low:g}"
+            self.fail(node, f"{path}: expected a number {bound}, got {value!r}")
+        return float(value)
+
     def boolean(self, node, path: str) -> bool:
         value = self.scalar(node, path)
         if not isinstance(value, bool):
@@ -154,25 +175,41 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
         raise InputError("empty plan configuration", SourceLocation(source, "line 1"))
     top = r.mapping(root, "", ("schema", "wave_capacity", "windows", "max_tier1_groups_per_wave",
                                "pilot", "shared_infrastructure", "pins", "exclusions",
-                               "orderings", "target_hosting"))
+                               "orderings", "target_hosting", "transfer"))
     if "schema" not in top:
         r.fail(root, f"schema: missing (expected {SCHEMA})")
     schema = r.scalar(top["schema"][1], "schema")
     if schema != SCHEMA:
         r.fail(top["schema"][1], f"schema: expected {SCHEMA}, got {schema!r}")
     kw: dict = {"source": source}
+    from_window = None
     if "wave_capacity" in top:
         cap = r.mapping(top["wave_capacity"][1], "wave_capacity", ("servers", "data_bytes"))
         if "servers" in cap:
             kw["wave_servers"] = r.positive_int(cap["servers"][1], "wave_capacity.servers")
         if "data_bytes" in cap:
-            kw["wave_data_bytes"] = r.positive_int(cap["data_bytes"][1], "wave_capacity.data_bytes",
-                                                   allow_null=True)
+            node = cap["data_bytes"][1]
+            if isinstance(node, yaml.ScalarNode) and node.value == "from-window":
+                from_window = node        # computed once windows and transfer are read
+            else:
+                kw["wave_data_bytes"] = r.positive_int(node, "wave_capacity.data_bytes",
+                                                       allow_null=True)
     if "windows" in top:
-        windows = dict(DEFAULT_WINDOWS)
+        windows, specs = dict(DEFAULT_WINDOWS), {}
         for key, (k, v) in r.mapping(top["windows"][1], "windows", TIER_KEYS).items():
-            windows[key] = r.text(v, f"windows.{key}")
+            specs[key] = parse_window(r, v, f"windows.{key}")
+            windows[key] = specs[key].label
         kw["windows"] = windows
+        kw["window_specs"] = specs
+    if "transfer" in top:
+        t = r.mapping(top["transfer"][1], "transfer",
+                      ("bandwidth_mbps", "efficiency", "window_share"))
+        if "bandwidth_mbps" in t:
+            kw["bandwidth_mbps"] = r.number(t["bandwidth_mbps"][1], "transfer.bandwidth_mbps",
+                                            0, None)
+        for key in ("efficiency", "window_share"):
+            if key in t:
+                kw[key] = r.number(t[key][1], f"transfer.{key}", 0, 1)
     if "max_tier1_groups_per_wave" in top:
         kw["max_tier1_groups_per_wave"] = r.positive_int(top["max_tier1_groups_per_wave"][1],
                                                          "max_tier1_groups_per_wave")
@@ -227,6 +264,16 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
                                      DATA_CLASSES).items():
             target[key] = r.choice(v, f"target_hosting.{key}", HOSTING)
         kw["target_hosting"] = target
+    if from_window is not None:
+        # what the link moves in the shortest window of known length (the strictest tier)
+        probe = PlanConfig(**kw)
+        hours = [probe.window_spec(t).hours for t in (1, 2, 3, 4, None)]
+        hours = [h for h in hours if h]
+        if not hours:
+            r.fail(from_window, "wave_capacity.data_bytes: from-window needs at least one window "
+                                "with a known length (hours)")
+        kw["wave_data_bytes"] = int(probe.bandwidth_mbps * 1e6 / 8 * probe.efficiency
+                                    * probe.window_share * min(hours) * 3600)
     return PlanConfig(**kw)
 
 

@@ -52,7 +52,8 @@ def hybrid_flows(graph, wave_of_host: dict, replicated: set) -> list:
         out.append({"source": u, "destination": v, "port": d.get("port"),
                     "protocol": protocol, "transport": d.get("transport"),
                     "connections": d.get("connections"), "from_wave": start,
-                    "until_wave": end, "kind": kind, "reason": text})
+                    "until_wave": end, "kind": kind, "bytes": d.get("bytes"),
+                    "evidence": sorted(d.get("evidence") or []), "reason": text})
     out.sort(key=lambda f: (f["from_wave"], f["source"], f["destination"], f["port"] or 0))
     return out
 

@@ -31,6 +31,7 @@ KINDS = {
     "capacity": "a later wave was full (servers, bytes, balanced load) or moves a group alone",
     "tier1-limit": "a later wave already held its tier-1 groups",
     "exceeds-capacity": "a group larger than the wave capacity placed alone",
+    "hybrid-cost": "a later wave would keep the group's cross-site links open longer",
 }
 
 

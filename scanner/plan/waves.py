@@ -10,7 +10,9 @@ respects its precedences and its care chain (within one wave of its placed partn
 new earlier wave opening only when none does.  So tier-1 groups, one per wave, close the
 plan, the less critical groups fill those waves up to capacity, and whatever is left
 opens the first waves: about max(tier-1 groups, servers / capacity) waves in all.  A group
-bigger than a wave goes alone.
+bigger than a wave goes alone.  The packed plan is then improved against the hybrid cost
+(``scanner.plan.search``) or replaced by the proven optimum (``scanner.plan.exact``), and
+every placement is explained from the final plan.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ import networkx as nx
 from ..errors import PlanError
 from ..graph import queries as q
 from ..model import ids
+from . import exact
+from .cost import Problem, dependencies, hybrid_cost
+from .search import Layout, improve
 from .hosts import DATA_RANK, short, tier_rank
 from .reasons import reason
+
+NOTE_SCAN = 12           # later waves examined to explain a placement
 
 INTERFACE_PROTOCOLS = ("hl7v2-mllp", "hprim", "astm", "dicom", "dicomweb", "fhir")
 
@@ -252,18 +259,15 @@ def _main_order(groups: list, coupling: Coupling, dag: nx.DiGraph, hubs_last: bo
 
 
 class _Packer:
-    """Main-phase waves filled from the last one backwards (module docstring).
-
-    ``bins[0]`` is the last wave.  Reasons are kept as (kind, text(number)) pairs and
-    written once the waves are numbered.
-    """
+    """Main-phase waves filled from the last one backwards (module docstring): the
+    starting plan of the local search.  ``bins[0]`` is the last wave.  The reasons are
+    written from the final plan (``_placement_notes``), not from here."""
 
     def __init__(self, config, coupling: Coupling, dag: nx.DiGraph, limit: int | None = None):
         self.config, self.coupling, self.dag = config, coupling, dag
         self.limit = limit or config.wave_servers
         self.bins: list[dict] = []
         self.rev: dict = {}
-        self.notes: dict = defaultdict(list)
         self.why: dict = {}
 
     def _oversize(self, g: dict) -> bool:
@@ -271,32 +275,18 @@ class _Packer:
         return g["servers"] > cfg.wave_servers or bool(
             cfg.wave_data_bytes and g["data_bytes"] and g["data_bytes"] > cfg.wave_data_bytes)
 
-    def _blocker(self, i: int, g: dict, w: list):
-        """(what, kind, text(number)) when bin ``i`` cannot take ``g``; ``w[0]`` will hold
-        the bin ``g`` finally lands in."""
-        b, cfg, label = self.bins[i], self.config, _label(g)
-        if b["alone"]:
-            return ("alone", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
-                                          f"{n(i)} moves a group bigger than a wave, alone")
-        if b["groups"] and b["servers"] + g["servers"] > self.limit:
-            load = (f"capacity {cfg.wave_servers}" if self.limit == cfg.wave_servers else
-                    f"capacity {cfg.wave_servers}, load balanced to {self.limit} per wave")
-            return ("servers", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
-                                          f"{n(i)} had no room left for its {g['servers']} "
-                                          f"server(s) ({load})")
-        if cfg.wave_data_bytes and g["data_bytes"] and \
-                (b["data_bytes"] or 0) + g["data_bytes"] > cfg.wave_data_bytes:
-            return ("bytes", "capacity", lambda n: f"{label} moves in wave {n(w[0])}, not later: its "
-                                          f"{g['data_bytes']} bytes would exceed wave {n(i)}'s "
-                                          f"{cfg.wave_data_bytes} bytes")
-        if g["care_tier"] == 1 and b["tier1"] >= cfg.max_tier1_groups_per_wave:
-            return ("tier1", "tier1-limit", lambda n: f"{label} moves in wave {n(w[0])}, not later: wave "
-                                             f"{n(i)} already moves {b['tier1']} tier-1 group(s) "
-                                             f"(limit {cfg.max_tier1_groups_per_wave})")
-        return None
+    def _blocked(self, i: int, g: dict) -> bool:
+        """Bin ``i`` cannot take ``g`` (a group alone, servers, bytes, tier-1 limit)."""
+        b, cfg = self.bins[i], self.config
+        return bool(
+            b["alone"]
+            or (b["groups"] and b["servers"] + g["servers"] > self.limit)
+            or (cfg.wave_data_bytes and g["data_bytes"]
+                and (b["data_bytes"] or 0) + g["data_bytes"] > cfg.wave_data_bytes)
+            or (g["care_tier"] == 1 and b["tier1"] >= cfg.max_tier1_groups_per_wave))
 
     def place(self, g: dict, why: list) -> None:
-        gid, lo, notes = g["id"], 0, self.notes[g["id"]]
+        gid, lo = g["id"], 0
         for s in sorted(self.dag.successors(gid)):
             e = self.dag.edges[gid, s]
             if s in self.rev:
@@ -304,7 +294,7 @@ class _Packer:
         partners = [self.rev[o] for o in self.coupling.strong.neighbors(gid) if o in self.rev]
         if partners:
             lo = max(lo, min(partners) - 1)
-        oversize, i, seen, final = self._oversize(g), lo, {}, [None]
+        oversize, i = self._oversize(g), lo
         while True:
             if i == len(self.bins):
                 self.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
@@ -312,22 +302,9 @@ class _Packer:
             if oversize:
                 if not self.bins[i]["groups"]:
                     break
-                i += 1
-                continue
-            blocker = self._blocker(i, g, final)
-            if blocker is None:
+            elif not self._blocked(i, g):
                 break
-            seen[blocker[0]] = blocker[1:]     # per cause, the nearest later wave
             i += 1
-        final[0] = i
-        notes.extend(seen.values())
-        if oversize:
-            cfg = self.config
-            notes.append(("exceeds-capacity", lambda n: (
-                f"{_label(g)} has {g['servers']} servers and {g['data_bytes']} bytes, more than one "
-                f"wave ({cfg.wave_servers} servers"
-                + (f", {cfg.wave_data_bytes} bytes" if cfg.wave_data_bytes else "")
-                + "): it moves alone; split it or pre-seed its data")))
         b = self.bins[i]
         b["groups"].append(gid)
         b["servers"] += g["servers"]
@@ -337,6 +314,121 @@ class _Packer:
         b["tier1"] += 1 if g["care_tier"] == 1 else 0
         self.rev[gid] = i
         self.why[gid] = why
+
+
+def _problem(order: list, fixed: dict, start: int, deps: list, dag: nx.DiGraph, config,
+             packer: "_Packer") -> Problem:
+    """The main phase as a ``cost.Problem`` (both solvers read the same instance)."""
+    ids_ = [g["id"] for g in order]
+    main = set(ids_)
+    touched = {x for d in deps for x in (d.a, d.b)}
+    prec = [(a, b, bool(e.get("strict"))) for a, b, e in sorted(dag.edges(data=True))
+            if a in main and b in main]
+    return Problem(
+        ids=ids_, servers={g["id"]: g["servers"] for g in order},
+        data={g["id"]: g["data_bytes"] or 0 for g in order},
+        tier1={g["id"] for g in order if g["care_tier"] == 1},
+        oversize={g["id"] for g in order if packer._oversize(g)},
+        fixed={k: v for k, v in fixed.items() if k in touched}, start=start, deps=deps,
+        prec=prec, cap_servers=config.wave_servers, cap_bytes=config.wave_data_bytes,
+        tier1_limit=config.max_tier1_groups_per_wave)
+
+
+def _solve(p: Problem, packed: dict, solver: str, time_limit: float | None) -> tuple[dict, dict]:
+    """The final main assignment and the solver record (see ``plan_waves_solved``)."""
+    if solver not in ("auto", "exact", "heuristic"):
+        raise ValueError(f"unknown solver {solver!r}")
+    heuristic = improve(p, packed)
+    info = {"name": "heuristic", "status": "feasible", "bound": None, "gap": None,
+            "groups": len(p.ids), "packed_cost": p.cost(packed) if packed else 0}
+    use_exact = solver == "exact" or (solver == "auto" and len(p.ids) <= exact.AUTO_MAX_GROUPS
+                                      and exact.available())
+    if solver == "exact" and not exact.available():
+        info["exact"] = "SciPy is not installed (pip install 'hdscan[exact]'): heuristic used"
+        return heuristic, info
+    if not use_exact:
+        return heuristic, info
+    limit = exact.DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    res = exact.solve(p, limit, upper=p.cost(heuristic))
+    if res["status"] != "optimal":
+        info["exact"] = (f"no proven optimum within {limit:g} s: heuristic used"
+                         if res["status"] == "time-limit" else "the exact model is infeasible")
+        return heuristic, info
+    h_cost = p.cost(heuristic)
+    if h_cost <= res["cost"] and len(set(heuristic.values())) <= len(set(res["wave_of"].values())):
+        final = heuristic                 # same cost, no more waves: keep the explained order
+    else:
+        final = res["wave_of"]
+    return final, {"name": "exact", "status": "optimal", "bound": res["bound"], "gap": 0.0,
+                   "groups": len(p.ids), "packed_cost": info["packed_cost"],
+                   "heuristic_cost": h_cost}
+
+
+def _placement_notes(p: Problem, final: dict, by_id: dict, balanced: int, deps: list) -> dict:
+    """Per main group, why it is not in a later wave: per cause (a wave moving a group
+    alone, servers, bytes, tier-1 limit, hybrid cost) the nearest later wave that refuses
+    it in the final plan.  Scanning stops at the first later wave no constraint refuses."""
+    lay = Layout(p, final)
+    last = max(final.values()) if final else 0
+    cap = p.cap_servers
+    out: dict = {}
+    for g in p.ids:
+        label, here, seen = _label(by_id[g]), final[g], {}
+        for j in range(here + 1, min(last, here + NOTE_SCAN) + 1):
+            others = sorted(lay.members[j])
+            blocked = False
+            if g in p.oversize and others:
+                seen.setdefault("alone", reason("capacity", f"{label} moves in wave {here}, not "
+                                f"later: wave {j} moves other groups and this one, bigger than "
+                                "a wave, moves alone"))
+                blocked = True
+            elif any(x in p.oversize for x in others):
+                seen.setdefault("alone", reason("capacity", f"{label} moves in wave {here}, not "
+                                f"later: wave {j} moves a group bigger than a wave, alone"))
+                blocked = True
+            else:
+                load = sum(p.servers[x] for x in others)
+                if load + p.servers[g] > cap or (load + p.servers[g] > balanced
+                                                 and balanced < cap):
+                    why = (f"capacity {cap}" if load + p.servers[g] > cap or balanced >= cap
+                           else f"capacity {cap}, load balanced to {balanced} per wave")
+                    seen.setdefault("servers", reason(
+                        "capacity", f"{label} moves in wave {here}, not later: wave {j} had no "
+                                    f"room left for its {p.servers[g]} server(s) ({why})"))
+                    blocked = True
+                data = sum(p.data[x] for x in others)
+                if p.cap_bytes and p.data[g] and data + p.data[g] > p.cap_bytes:
+                    seen.setdefault("bytes", reason(
+                        "capacity", f"{label} moves in wave {here}, not later: its {p.data[g]} "
+                                    f"bytes would exceed wave {j}'s {p.cap_bytes} bytes"))
+                    blocked = True
+                t1 = sum(x in p.tier1 for x in others)
+                if g in p.tier1 and t1 >= p.tier1_limit:
+                    seen.setdefault("tier1", reason(
+                        "tier1-limit", f"{label} moves in wave {here}, not later: wave {j} already "
+                                       f"moves {t1} tier-1 group(s) (limit {p.tier1_limit})"))
+                    blocked = True
+            if not lay.order_fits(g, j):
+                break                     # orderings and warehouse links say why (below)
+            if blocked:
+                continue
+            d = lay.delta(g, j)
+            if d > 0:
+                partners = sorted({o for o, _ in lay.adj[g]})
+                seen.setdefault("cost", reason(
+                    "hybrid-cost", f"{label} moves in wave {here}, not {j}: there its links with "
+                                   f"{', '.join(partners[:4])}{' …' if len(partners) > 4 else ''} "
+                                   f"would stay cross-site longer (hybrid cost +{d})"))
+            break
+        out[g] = list(seen.values())
+        if g in p.oversize:
+            x = by_id[g]
+            out[g].append(reason("exceeds-capacity", (
+                f"{label} has {x['servers']} servers and {x['data_bytes']} bytes, more than one "
+                f"wave ({p.cap_servers} servers"
+                + (f", {p.cap_bytes} bytes" if p.cap_bytes else "")
+                + "): it moves alone; split it or pre-seed its data")))
+    return out
 
 
 def _ordering_notes(dag: nx.DiGraph, g: dict, by_id: dict, wave_of: dict) -> list:
@@ -356,7 +448,21 @@ def _ordering_notes(dag: nx.DiGraph, g: dict, by_id: dict, wave_of: dict) -> lis
 
 def plan_waves(graph, groups: list, config, staying: set, hosts: set,
                follows=()) -> tuple[list, dict]:
-    """Waves as plan.json dicts, and {group id: wave number}.
+    """Waves as plan.json dicts, and {group id: wave number}, with the default solver."""
+    waves, wave_of, _info = plan_waves_solved(graph, groups, config, staying, hosts, follows)
+    return waves, wave_of
+
+
+def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, follows=(),
+                      solver: str = "auto",
+                      time_limit: float | None = None) -> tuple[list, dict, dict]:
+    """Waves as plan.json dicts, {group id: wave number}, and the solver record.
+
+    ``solver``: ``heuristic`` (packing + local search), ``exact`` (the MILP of
+    ``scanner.plan.exact``, falling back to the heuristic's plan when it cannot prove the
+    optimum within ``time_limit``), or ``auto`` (exact when SciPy is installed and the main
+    phase has at most ``exact.AUTO_MAX_GROUPS`` groups, heuristic otherwise).  The record:
+    ``{"name", "status", "cost", "bound", "gap", ...}`` (docs/planner.md).
 
     ``follows`` lists (reader, source, reason) warehouse database links: the reader's group
     moves in the source's wave or later.
@@ -436,19 +542,30 @@ def plan_waves(graph, groups: list, config, staying: set, hosts: set,
             packer = trial
             break
     start, count = filler.number, len(packer.bins)
+    packed = {gid: start + count - 1 - i for gid, i in packer.rev.items()}
+    never_split = set(filler.wave_of) & {g["id"] for g in foundation} if replicate else set()
+    deps = dependencies(coupling, groups, never_split)
+    problem = _problem(order, filler.wave_of, start, deps, dag, config, packer)
+    final, info = _solve(problem, packed, solver, time_limit)
+    count = len(set(final.values()))
 
     def number(i: int) -> int:
         return start + count - 1 - i
 
     wave_of = dict(filler.wave_of)
-    wave_of.update({gid: number(i) for gid, i in packer.rev.items()})
+    wave_of.update(final)
+    info["cost"] = hybrid_cost(deps, wave_of)
+    notes = _placement_notes(problem, final, by_id, packer.limit, deps)
+    bins_groups: dict = defaultdict(list)
+    for gid, w in final.items():
+        bins_groups[start + count - 1 - w].append(gid)
     main = []
     for i in reversed(range(count)):
-        b = packer.bins[i]
+        members = sorted(bins_groups[i], key=rank.get)
         n, rs = number(i), []
-        for gid in sorted(b["groups"], key=rank.get):
+        for gid in members:
             g = by_id[gid]
-            rs += [reason(kind, text(number)) for kind, text in packer.notes[gid]]
+            rs += notes[gid]
             for o in sorted(coupling.strong.neighbors(gid)):
                 w = wave_of.get(o)
                 if w == n - 1 or (w == n and rank.get(o, -1) < rank[gid]):
@@ -459,8 +576,10 @@ def plan_waves(graph, groups: list, config, staying: set, hosts: set,
                                                    "split for one wave at most"))
             rs += _ordering_notes(dag, g, by_id, wave_of)
             rs += packer.why[gid]
-        main.append({"number": n, "phase": "main", "groups": sorted(b["groups"], key=rank.get),
-                     "servers": b["servers"], "data_bytes": b["data_bytes"], "reasons": rs})
+        sizes = [by_id[x]["data_bytes"] for x in members if by_id[x]["data_bytes"] is not None]
+        main.append({"number": n, "phase": "main", "groups": members,
+                     "servers": sum(by_id[x]["servers"] for x in members),
+                     "data_bytes": sum(sizes) if sizes else None, "reasons": rs})
     waves = []
     for w in filler.waves + main:
         gs = [by_id[x] for x in w["groups"]]
@@ -481,4 +600,4 @@ def plan_waves(graph, groups: list, config, staying: set, hosts: set,
             "servers": w["servers"], "data_bytes": w["data_bytes"],
             "care_tier": tier, "window": config.window(tier),
             "reasons": w["reasons"]})
-    return waves, wave_of
+    return waves, wave_of, info

@@ -125,20 +125,20 @@ def test_tier1_limit_capacity_and_reasons(plan):
     assert kinds <= set(KINDS) and {"tier1-limit", "risk-order", "pilot", "foundation"} <= kinds
 
 
-def test_care_chain_moves_in_consecutive_waves_hub_last(plan):
+def test_care_chain_moves_in_consecutive_waves_hub_next_to_each_partner(plan):
     chain = [_wave_of(plan, h) for h in ("dpi-app01", "lis01", "eai01")]
     assert max(chain) - min(chain) == len(set(chain)) - 1       # no gap
-    assert _wave_of(plan, "eai01") == max(chain)                 # the hub moves last
+    # the hybrid cost keeps every HL7 link of the hub cross-site for one wave at most
+    assert all(abs(_wave_of(plan, "eai01") - _wave_of(plan, x)) <= 1 for x in ("dpi-app01", "lis01"))
     w = next(w for w in plan["waves"] if "host:eai01" in w["hosts"])
     assert any(r["kind"] == "care-chain" for r in w["reasons"])
 
 
-def test_move_first_moves_the_directory_and_the_hub_first(estate):
+def test_move_first_moves_the_directory_first(estate):
     plan = build_plan(*estate, _cfg("shared_infrastructure: move-first\n"))
     dc = next(w for w in plan["waves"] if "host:dc01" in w["hosts"])
     assert dc["number"] == 0 and dc["action"] == "move"
-    chain = [_wave_of(plan, h) for h in ("dpi-app01", "lis01", "eai01")]
-    assert _wave_of(plan, "eai01") == min(chain)
+    assert all(abs(_wave_of(plan, "eai01") - _wave_of(plan, x)) <= 1 for x in ("dpi-app01", "lis01"))
     ldap = [f for f in plan["hybrid_flows"] if f["destination"] == "svc:dc01:tcp/389"]
     assert ldap and all(f["from_wave"] == 0 for f in ldap)
 
