@@ -270,7 +270,8 @@ def export_cmd(out: Path, formats: str, lang: str, redact: bool) -> None:
 @click.argument("entity")
 @OUT_OPTION
 def explain_cmd(entity: str, out: Path) -> None:
-    """Why does ENTITY (e.g. host:pacs01) carry its tags? Rules, evidence, source files."""
+    """Why does ENTITY (e.g. host:pacs01, app:finance, 'flow:host:a->svc:b:tcp/104') carry
+    its tags? Rules, evidence, source files."""
     from .report.explain import explain
 
     try:

@@ -243,24 +243,38 @@ def match_field(m: Matcher, elems: list, lists: dict) -> bool:
     if op == "cidr" and "in_list" in mods and "all" not in mods:
         indexes = [_list_index(lists.get(name, ())) for name in _as_list(m.value)]
         return any(_in_index(ix, e) for ix in indexes for e in elems)
-    wanted = expected_values(m, lists)
     if op in _TEXT_OPS:
         # Same answers as _one, with each value normalised once instead of once per pair
         # (this was the classification's hot spot at 5,000 servers, issue #9).
         have = [_norm(e) for e in elems]
-        want = [_norm(w) for w in wanted]
+        want = _normalised_wanted(m, lists)
         test = _TEXT_OPS[op]
         if op == "eq":
-            have_set = set(have)
             if "all" in mods:
+                have_set = set(have)
                 return bool(want) and all(w in have_set for w in want)
-            return not have_set.isdisjoint(want)
+            return not _WANT_SETS[id(m)][2].isdisjoint(have)
         if "all" in mods:
             return bool(want) and all(any(test(e, w) for e in have) for w in want)
         return any(test(e, w) for e in have for w in want)
+    wanted = expected_values(m, lists)
     if "all" in mods:
         return bool(wanted) and all(any(_one(op, e, w) for e in elems) for w in wanted)
     return any(_one(op, e, w) for e in elems for w in wanted)
+
+
+_WANT_SETS: dict = {}
+
+
+def _normalised_wanted(m: Matcher, lists: dict) -> list:
+    """``expected_values`` normalised, computed once per (matcher, lists) object pair."""
+    hit = _WANT_SETS.get(id(m))
+    if hit is None or hit[0] is not m or hit[1] is not lists:
+        if len(_WANT_SETS) > 8192:
+            _WANT_SETS.clear()
+        want = [_norm(w) for w in expected_values(m, lists)]
+        hit = _WANT_SETS[id(m)] = (m, lists, frozenset(want), want)
+    return hit[3]
 
 
 _TEXT_OPS = {"eq": str.__eq__, "contains": lambda e, w: w in e,

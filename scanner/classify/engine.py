@@ -6,6 +6,12 @@ until no tag is added; then gives every host no rule identified ``role: unknown`
 the reason, resolves each dimension (``resolve.py``) and writes findings.  The output is
 exactly the tags.json structure of docs/architecture.md, sorted, so the same graph and
 packs give byte-identical files.
+
+Flows (``flow:<client>-><server>``) and applications (``app:<role>``) are entities too
+(views.py).  A flow rule tags the flow.  An application rule tags the application and
+every one of its hosts, each host tag with ``via: [app, host]`` so explain shows it came
+through the application; applications are recomputed every round, since rules and
+propagation add roles.  Flows and applications appear in ``resolved`` only when tagged.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from .conditions import evaluate_rule, truth, eval_selection
 from .propagate import propagate_once
 from .render import render_because
 from .resolve import MANUAL, manual_tags, resolve_entity
-from .views import GraphViews, TagIndex
+from .views import GraphViews, TagIndex, flow_edges, flow_id
 
 SCHEMA = "hdscan-tags/1"
 ENTITY_KINDS = ("host", "service", "database", "endpoint")
+EXTRA_KINDS = ("flow", "application")
 UNKNOWN_RULE = "engine.unknown-role"
 _UP = {"low": "medium", "medium": "high", "high": "high"}
 MAX_ROUNDS = 50
@@ -45,12 +52,44 @@ class _State:
 
 
 def _entities(g) -> dict:
-    out = {k: [] for k in ENTITY_KINDS}
+    out = {k: [] for k in ENTITY_KINDS + EXTRA_KINDS}
     for node in sorted(g.nodes):
         kind = g.nodes[node].get("kind")
         if kind in out:
             out[kind].append(node)
+    out["flow"] = [flow_id(u, v) for u, v, _ in flow_edges(g)]
     return out
+
+
+def _apply_application_rule(state: _State, rule) -> bool:
+    """Tag each application the rule matches, and every host of it (``via: [app, host]``).
+
+    Re-evaluated every round (membership grows as roles are set); ``add_tag`` de-duplicates.
+    """
+    changed = False
+    for app, hosts in sorted(state.views.applications().items()):
+        view = state.views.view(app)
+        matched, results, evidence = evaluate_rule(rule, view, state.packs.lists)
+        if not matched:
+            continue
+        confidence = rule.confidence
+        if rule.boost_if is not None and truth(rule.boost_if, results):
+            confidence = _UP[confidence]
+        because = render_because(rule.because, view)
+        ev = sorted(evidence or view.evidence(None))
+        for dim in sorted(rule.set):
+            base = {"dimension": dim, "value": rule.set[dim], "rule": rule.ref,
+                    "pack": rule.pack, "confidence": confidence}
+            if rule.frameworks:
+                base["frameworks"] = [dict(f) for f in rule.frameworks]
+            changed |= state.add_tag({**base, "entity": app, "because": because,
+                                      "evidence": ev, "via": None})
+            for h in hosts:
+                member_ev = sorted(state.views.tag_values(h, "role")[1])
+                changed |= state.add_tag({**base, "entity": h,
+                                          "because": f"member of {app}: {because}",
+                                          "evidence": member_ev, "via": [app, h]})
+    return changed
 
 
 def _apply_rule(state: _State, rule, entities: list) -> bool:
@@ -162,7 +201,10 @@ def classify(graph, packs, assertions=(), settings=None) -> dict:
     for _ in range(MAX_ROUNDS):
         changed = False
         for rule in order:
-            changed |= _apply_rule(state, rule, entities[rule.applies_to])
+            if rule.applies_to == "application":
+                changed |= _apply_application_rule(state, rule)
+            else:
+                changed |= _apply_rule(state, rule, entities[rule.applies_to])
         for prop in packs.propagation:
             changed |= propagate_once(graph, prop, packs.dimensions, state.views,
                                       state.records, state.add_tag)
@@ -182,6 +224,9 @@ def classify(graph, packs, assertions=(), settings=None) -> dict:
         slot[tag["value"]] = slot.get(tag["value"], False) or tag["rule"] == MANUAL
     resolved = {e: resolve_entity(graph, e, packs.dimensions, own)
                 for kind in ENTITY_KINDS for e in entities[kind]}
+    for e in sorted(own):           # flows and applications: only the tagged ones
+        if e.startswith(("flow:", "app:")):
+            resolved[e] = resolve_entity(graph, e, packs.dimensions, own)
     findings = _findings(state, resolved)
     for entity, a in unknown_entities:
         digest = hashlib.sha256(f"manual|{entity}".encode()).hexdigest()[:16]

@@ -16,7 +16,8 @@ import difflib
 from dataclasses import dataclass
 
 HOST, SERVICE, DATABASE, ENDPOINT = "host", "service", "database", "endpoint"
-ALL = (HOST, SERVICE, DATABASE, ENDPOINT)
+APPLICATION, FLOW = "application", "flow"
+ALL = (HOST, SERVICE, DATABASE, ENDPOINT, APPLICATION, FLOW)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ _BASE: list[Field] = [
     Field("db.table_names", (HOST, SERVICE, DATABASE), "[str]", "Table names without the schema, lower-case."),
     Field("db.schemas", (HOST, SERVICE, DATABASE), "[str]", "Schema names, lower-case."),
     Field("db.columns", (HOST, SERVICE, DATABASE), "[str]", "Column names, lower-case (metadata only, never values)."),
+    Field("db.value_kinds", (HOST, SERVICE, DATABASE), "[str]", "Validators (nir, ins, rpps, finess, cim10, ccam, email, phone_fr) that at least half the values sampled from some column passed (`hdscan db scan --sample N`, opt-in; counts only, never values)."),
     Field("db.rows", (HOST, SERVICE, DATABASE), "int", "Sum of row counts or estimates."),
     Field("db.bytes", (HOST, SERVICE, DATABASE), "int", "Database size in bytes."),
     Field("db.link_mechanisms", (HOST, SERVICE, DATABASE), "[str]", "Mechanisms of the db_links this database holds (postgres_fdw, dblink…)."),
@@ -96,7 +98,31 @@ _BASE: list[Field] = [
     Field("client.protocols", (HOST,), "[str]", "Protocols of the flows the host opens as a client."),
     Field("client.ports", (HOST,), "[int]", "Server ports the host connects to as a client."),
     Field("client.peers", (HOST,), "[str]", "Ids of the services and endpoints the host connects to (use `|count`)."),
-    Field("client.processes", (HOST,), "[str]", "Names of the processes that open the host's outgoing connections."),
+    Field("client.processes", (HOST, FLOW), "[str]", "Names of the processes that open the host's outgoing connections (on a flow: that flow's)."),
+    Field("application.name", (APPLICATION,), "str", "The role that names the application (`app:<role>`: the hosts carrying that role)."),
+    Field("application.hosts", (APPLICATION,), "[str]", "Names of the application's hosts."),
+    Field("application.size", (APPLICATION,), "int", "Number of hosts of the application."),
+    Field("application.sites", (APPLICATION,), "[str]", "Sites (estate.yml) of the application's hosts."),
+    Field("application.device_classes", (APPLICATION,), "[str]", "Device classes of the application's hosts."),
+    Field("application.processes", (APPLICATION,), "[str]", "Process names seen on the application's hosts."),
+    Field("application.protocols", (APPLICATION,), "[str]", "Protocols the application's hosts serve."),
+    Field("application.client_protocols", (APPLICATION,), "[str]", "Protocols of the flows the application's hosts open."),
+    Field("flow.protocol", (FLOW,), "str", "Protocol of the flow identified from content (`hl7v2-mllp`, `dicom`…), else `unknown`."),
+    Field("flow.port", (FLOW,), "int", "Server port of the flow."),
+    Field("flow.transport", (FLOW,), "str", "tcp or udp."),
+    Field("flow.connections", (FLOW,), "int", "Connections counted on the flow."),
+    Field("flow.bytes", (FLOW,), "int", "Bytes both ways on the flow."),
+    Field("flow.inter_site", (FLOW,), "bool", "True when the two ends are hosts on two different declared sites."),
+    Field("flow.sources", (FLOW,), "[str]", "Collectors that saw the flow (capture, agent, netflow…)."),
+    Field("client.name", (FLOW,), "str", "Name of the flow's client host."),
+    Field("client.site", (FLOW,), "str", "Site of the flow's client host."),
+    Field("client.device_class", (FLOW,), "str", "Device class of the flow's client host."),
+    Field("server.name", (FLOW,), "str", "Name of the flow's server: its host's name, or the endpoint's name."),
+    Field("server.kind", (FLOW,), "str", "`service` (inside the estate) or `endpoint` (outside it)."),
+    Field("server.site", (FLOW,), "str", "Site of the flow's server host (none for an endpoint)."),
+    Field("server.device_class", (FLOW,), "str", "Device class of the flow's server host."),
+    Field("server.process", (FLOW,), "str", "Name of the process listening on the flow's service."),
+    Field("server.product", (FLOW,), "str", "Product (nmap -sV) of the flow's service."),
     Field("settings.establishment", ALL, "str", "`public` or `private`: the operator status of the establishment (pack setting, overridable per run)."),
 ]
 
@@ -104,8 +130,9 @@ _BASE: list[Field] = [
 def _build() -> dict[str, Field]:
     table = {f.name: f for f in _BASE}
     for name, doc in FACTS.items():
-        table[name] = Field(name, (HOST, SERVICE, DATABASE), "[str]",
-                            doc + " Server side; on a host: across its services.")
+        table[name] = Field(name, (HOST, SERVICE, DATABASE, FLOW), "[str]",
+                            doc + " Server side; on a host: across its services; on a flow: "
+                            "that flow's own.")
         table["client." + name] = Field("client." + name, (HOST,), "[str]",
                                         doc + " Sent by the host as a client (its outgoing flows).")
     return dict(sorted(table.items()))
@@ -123,6 +150,17 @@ RELATIONS: dict[str, str] = {
     "services": "Services of the host (a database's own service).",
     "databases": "Databases of the host or service.",
     "site": "The other hosts on the same site as the entity's host (estate.yml sites).",
+    "members": "The hosts of an application (application rules only).",
+    "client": "The client host of a flow (flow rules only).",
+    "server": "The service or endpoint a flow goes to (flow rules only).",
+}
+
+_GRAPH_KINDS = (HOST, SERVICE, DATABASE, ENDPOINT)
+# Entity kinds on which each relation has neighbours (R015 for any other kind).
+RELATION_KINDS: dict[str, tuple] = {
+    **{r: _GRAPH_KINDS for r in ("clients", "servers", "db_links", "db_readers", "host",
+                                  "services", "databases", "site")},
+    "members": (APPLICATION,), "client": (FLOW,), "server": (FLOW,),
 }
 
 TAG_PREFIX = "tags."
@@ -156,14 +194,15 @@ def vocabulary_markdown() -> str:
     lines = ["| field | on | type | meaning |", "|---|---|---|---|"]
     for f in FIELDS.values():
         lines.append(f"| `{f.name}` | {', '.join(f.kinds)} | {f.type} | {f.doc} |")
-    lines.append("| `tags.<dimension>` | host, service, database, endpoint | [str] | "
-                 "Values already tagged for a dimension declared in pack.yml. |")
+    lines.append("| `tags.<dimension>` | " + ", ".join(ALL) + " | [str] | "
+                 "Values already tagged for a dimension declared in pack.yml (an application "
+                 "also sees its hosts'). |")
     lines += ["", "## Graph relations", "",
               "`graph.<relation>|any: {selection}`, `|all: {selection}`, "
               "`|count|gte: N` or `|count|gte: {value: N, where: {selection}}`.", "",
-              "| relation | meaning |", "|---|---|"]
+              "| relation | on | meaning |", "|---|---|---|"]
     for name, doc in RELATIONS.items():
-        lines.append(f"| `graph.{name}` | {doc} |")
+        lines.append(f"| `graph.{name}` | {', '.join(RELATION_KINDS[name])} | {doc} |")
     return "\n".join(lines)
 
 
@@ -180,7 +219,9 @@ def fields_markdown() -> str:
         "`db.*` across its databases, and `client.*` across the flows it opens. Services and",
         "databases also read their host's `host.*` fields. `tags.<dimension>` reads the tags",
         "already set (a host sees its services' and databases' tags; a service or database",
-        "sees its host's).",
+        "sees its host's). A flow (`flow:<client>-><server>`) reads its own edge and facts",
+        "and both ends; an application (`app:<role>`, the hosts carrying that role) reads",
+        "`application.*` and, through `graph.members`, its hosts (docs/rules.md §2.1).",
         "",
         vocabulary_markdown(),
     ]

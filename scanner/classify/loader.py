@@ -29,7 +29,9 @@ from .yamlio import MDict, MList, YamlFault, load_marked
 
 SCHEMA = "hdscan-rules/1"
 LIST_SCHEMA = "hdscan-list/1"
-APPLIES_TO = ("host", "service", "database", "endpoint")
+APPLIES_TO = ("host", "service", "database", "endpoint", "application", "flow")
+PROP_ORIGINS = ("host", "service", "database", "endpoint", "flow")
+PROP_TARGETS = ("host", "service", "database", "endpoint")
 STATUSES = ("experimental", "test", "stable", "deprecated")
 CONFIDENCES = ("low", "medium", "high")
 EXPECTS = ("match", "no_match", "todo_match", "todo_no_match")
@@ -212,6 +214,11 @@ def _propagation(data, path, faults, dims) -> tuple:
             for r in item.get("target_roles") or ():
                 if str(r) not in {str(x) for x in dims["role"].values}:
                     faults.add(path, item.where("target_roles"), f"unknown role '{r}' in target_roles")
+        for key, allowed in (("origins", PROP_ORIGINS), ("targets", PROP_TARGETS)):
+            for k in item.get(key) or ():
+                if k not in allowed:
+                    faults.add(path, item.where(key), f"{key} must be among {', '.join(allowed)}, "
+                               f"not '{k}'" + _did_you_mean(k, allowed))
         flow, link = item.get("flow"), item.get("db_link")
         if flow not in (None, "to_server", "to_client"):
             faults.add(path, item.where("flow"), f"flow must be to_server or to_client, not '{flow}'")
@@ -231,6 +238,13 @@ def _propagation(data, path, faults, dims) -> tuple:
 
 
 # -- rules -------------------------------------------------------------------------------
+
+# The kind of the neighbours of a relation, when it is one kind: a nested selection
+# over them is checked against that kind (R015).
+_NEIGHBOUR_KIND = {"members": "host", "client": "host", "site": "host", "clients": "host",
+                   "db_links": "database", "db_readers": "database", "host": "host",
+                   "services": "service", "databases": "database"}
+
 
 class _RuleParser:
     def __init__(self, path, faults, dims, lists):
@@ -261,6 +275,9 @@ class _RuleParser:
                 self.fault(mark, f"unknown graph relation '{field}'"
                            + _did_you_mean(field, [F.GRAPH_PREFIX + r for r in F.RELATIONS]))
                 return None
+            if applies_to and applies_to not in F.RELATION_KINDS[rel]:
+                self.fault(mark, f"relation '{field}' has no value on {applies_to} rules "
+                                 f"(it exists on: {', '.join(F.RELATION_KINDS[rel])})")
             for mod in mods:
                 if mod not in GRAPH_MODIFIERS:
                     self.fault(mark, f"unknown modifier '{mod}' on '{field}'"
@@ -272,7 +289,8 @@ class _RuleParser:
                 if isinstance(value, dict):
                     bound = value.get("value")
                     if "where" in value:
-                        where = self.selection(f"{sel}.{rel}", value["where"], value.where("where"))
+                        where = self.selection(f"{sel}.{rel}", value["where"], value.where("where"),
+                                               _NEIGHBOUR_KIND.get(rel))
                 if not isinstance(bound, int) or isinstance(bound, bool):
                     self.fault(vmark, f"'{key}' needs an integer count")
                     return None
@@ -280,7 +298,8 @@ class _RuleParser:
             if not isinstance(value, dict):
                 self.fault(vmark, f"'{key}' needs a nested selection (a mapping)")
                 return None
-            return Matcher(field, mods, None, loc, rel, self.selection(f"{sel}.{rel}", value, vmark))
+            return Matcher(field, mods, None, loc, rel,
+                           self.selection(f"{sel}.{rel}", value, vmark, _NEIGHBOUR_KIND.get(rel)))
         if not F.is_field(field, self.dims):
             hint = F.suggest(field, self.dims)
             self.fault(mark, f"unknown field '{field}'" + (f"; did you mean '{hint}'?" if hint else ""))
@@ -387,6 +406,9 @@ class _RuleParser:
                            f"'{dim}'" + _did_you_mean(value, self.dims[dim].values))
                 continue
             sets[dim] = next(x for x in self.dims[dim].values if str(x) == str(value))
+            if dim == "role" and applies_to == "application":
+                self.fault(raw_set.where(dim), "an application rule cannot set 'role': the "
+                           "role is what defines the application (app:<role>)")
         because = str(data.get("because", "")).strip()
         for ph in _PLACEHOLDER.findall(because):
             name = ph.split("|")[0].strip()
@@ -646,10 +668,11 @@ def load_packs(paths, selftest: bool = True) -> Packs:
             path, line, col = failure.location.rsplit(":", 2)
             faults.append(Fault(Loc(path, int(line), int(col)),
                                 f"test '{failure.test}': {failure.message}", "failing-test"))
-    if faults:
-        first = faults[0]
-        more = f" (and {len(faults) - 1} more)" if len(faults) > 1 else ""
-        raise RuleError(first.message + more,
+    errors = [f for f in faults if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise RuleError(f"[error] {first.check.id} {first.message}{more}",
                         SourceLocation(first.loc.path, f"line {first.loc.line} col {first.loc.col}"),
-                        errors=[str(f) for f in faults])
+                        errors=[f.lint_line() for f in errors])
     return packs

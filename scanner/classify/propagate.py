@@ -13,6 +13,10 @@ entities it travelled through, origin first.
 * ``db_link: to_reader`` / ``to_linked`` — from a database to the databases reading it
   through a link / to the databases it reads.
 
+A **flow** (``origins: [flow]``) carries the values a flow rule tagged it with:
+``to_server`` moves them to the service or endpoint it goes to, ``to_client`` to the
+host that opens it (``via: [flow:…, target]``).
+
 ``target_roles`` restricts a propagation to targets whose host carries one of those roles
 (a backup server holds copies of the data of the hosts it backs up, and only it).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from ..graph import queries as q
 from .resolve import order_key
+from .views import entity_kind, flow_edges, flow_ends, flow_id
 
 
 def _best(dimension, values):
@@ -31,7 +36,17 @@ def _best(dimension, values):
 def _hops(g, prop, origin: str) -> list:
     """(target, edge evidence, protocol, intermediate) for one origin entity."""
     out = []
-    kind = q.kind(g, origin)
+    kind = entity_kind(g, origin)
+    if kind == "flow" and prop.flow in ("to_server", "to_client"):
+        client, server = flow_ends(origin)
+        attrs = next((d for _, v, d in q.outgoing_flows(g, client) if v == server), {}) \
+            if client in g else {}
+        if prop.protocols and attrs.get("protocol") not in prop.protocols:
+            return out
+        target = server if prop.flow == "to_server" else client
+        if target in g:
+            out.append((target, attrs.get("evidence", []), attrs.get("protocol"), None))
+        return out
     if prop.flow == "to_server" and kind == "host":
         for _, target, e in q.outgoing_flows(g, origin):
             if prop.protocols and e.get("protocol") not in prop.protocols:
@@ -63,12 +78,15 @@ def propagate_once(g, prop, dims, views, records: dict, add_tag) -> bool:
     wanted = {str(v) for v in prop.values}
     changed = False
     origins = []
-    for node in sorted(g.nodes):
-        kind = q.kind(g, node)
+    nodes = sorted(g.nodes)
+    if "flow" in prop.origins:
+        nodes += [flow_id(u, v) for u, v, _ in flow_edges(g)]
+    for node in nodes:
+        kind = entity_kind(g, node)
         if kind not in prop.origins:
             continue
-        values, _ = views.tag_values(node, prop.dimension) if kind != "endpoint" else \
-            views.tags.own(node, prop.dimension)
+        values, _ = views.tag_values(node, prop.dimension) if kind not in ("endpoint", "flow") \
+            else views.tags.own(node, prop.dimension)
         best = _best(dim, [v for v in values if str(v) in wanted])
         if best is not None:
             origins.append((node, best))

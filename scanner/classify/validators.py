@@ -52,7 +52,9 @@ VALIDATORS: tuple = (
               "`hdscan-list/1`), or a folder with no pack.yml."),
     Validator("R009", "structure", "error",
               "Missing required key, unknown key (did-you-mean), wrong type, bad id, version, "
-              "status, applies_to, confidence or test `expect`."),
+              "status, applies_to, confidence or test `expect`; an application rule setting "
+              "`role` (the role defines the application); a propagation `origins`/`targets` "
+              "kind it cannot use."),
     Validator("R010", "condition", "error",
               "`condition:`/`boost_if:` does not parse, names an undefined selection, or is "
               "missing while there are several selections."),
@@ -69,7 +71,9 @@ VALIDATORS: tuple = (
               "dated and sourced."),
     Validator("R015", "field-not-on-kind", "error",
               "A field that has no value on the rule's `applies_to` kind (e.g. `client.*` on a "
-              "service rule): the selection could never match."),
+              "service rule, `flow.*` on an application rule) or a graph relation with no "
+              "neighbours on that kind (`graph.members` outside application rules): the "
+              "selection could never match."),
     Validator("R016", "failing-test", "error",
               "A test case of the rule fails (or a `todo_*` known gap now passes: promote it)."),
     Validator("R017", "missing-tests", "error",

@@ -5,6 +5,12 @@
 ``given_view`` builds one from a rule test's ``given:`` block.  Roll-up, as in
 rules/FIELDS.md: a host reads its services' fields, databases and outgoing flows
 (``client.*``); services and databases read their host's ``host.*`` fields.
+
+Two entity kinds are not graph nodes.  A **flow** (``flow:<client>-><server>``, one per
+flow edge) reads its edge's attributes and facts and both ends' names, sites and device
+classes.  An **application** (``app:<role>``) is the hosts whose tags carry that role —
+the grouping the report's maps and systems table use; its membership is recomputed as
+roles are set, so its view is never cached.
 """
 
 from __future__ import annotations
@@ -17,6 +23,41 @@ from .fields import FACTS, TAG_PREFIX
 HOST_ATTRS = ("name", "fqdn", "addresses", "os", "os_version", "device_class", "agent",
               "processes", "packages", "nmap_os", "site", "memory_bytes")
 SERVICE_ATTRS = ("port", "transport", "protocol", "product", "version", "nmap_name", "process")
+
+
+FLOW_PREFIX, APP_PREFIX = "flow:", "app:"
+NOT_AN_APPLICATION = ("unknown",)
+
+
+def flow_id(client: str, server: str) -> str:
+    """The stable id of the flow edge from ``client`` (a host) to ``server``."""
+    return f"{FLOW_PREFIX}{client}->{server}"
+
+
+def flow_ends(entity: str) -> tuple[str, str]:
+    """(client, server) of a flow id."""
+    client, _, server = entity[len(FLOW_PREFIX):].partition("->")
+    return client, server
+
+
+def app_id(role) -> str:
+    """The id of the application named by ``role``."""
+    return f"{APP_PREFIX}{role}"
+
+
+def entity_kind(g, entity: str) -> str | None:
+    """``host``/``service``/``database``/``endpoint`` for graph nodes, else ``flow``/``application``."""
+    if entity.startswith(FLOW_PREFIX):
+        return "flow"
+    if entity.startswith(APP_PREFIX):
+        return "application"
+    return q.kind(g, entity)
+
+
+def flow_edges(g) -> list[tuple[str, str, dict]]:
+    """Every flow edge (client host, service or endpoint, attrs), sorted."""
+    return sorted(((u, v, d) for u, v, k, d in g.edges(keys=True, data=True)
+                   if (d.get("kind") or k) == "flow"), key=lambda e: (e[0], e[1]))
 
 
 def _vals(value) -> list:
@@ -86,7 +127,10 @@ class TagIndex:
         self.values: dict = defaultdict(lambda: defaultdict(set))
         self.ev: dict = defaultdict(lambda: defaultdict(set))
 
+    version = 0         # bumped on every add: caches keyed on it (applications) stay exact
+
     def add(self, entity: str, dimension: str, value, evidence) -> None:
+        self.version += 1
         self.values[entity][dimension].add(value)
         self.ev[entity][dimension].update(evidence or ())
 
@@ -123,9 +167,85 @@ class GraphViews:
         self._views: dict[str, View] = {}
         self._members: dict[str, list] = {}
         self._sites: dict | None = None
+        self._flows: dict | None = None
+        self._apps: tuple | None = None
+
+    # -- flows and applications (not graph nodes) ---------------------------------------
+    def flow_attrs(self, entity: str) -> dict:
+        """The attributes of a flow's edge (empty for an unknown id)."""
+        if self._flows is None:
+            self._flows = {flow_id(u, v): d for u, v, d in flow_edges(self.g)}
+        return self._flows.get(entity, {})
+
+    def applications(self) -> dict:
+        """``app:<role>`` -> its hosts (sorted), from the role tags set so far (cached until
+        the next tag is added)."""
+        if self._apps is not None and self._apps[0] == self.tags.version:
+            return self._apps[1]
+        apps: dict = {}
+        for h in sorted(n for n in self.g.nodes if self.g.nodes[n].get("kind") == "host"):
+            for role in self.tag_values(h, "role")[0]:
+                if str(role) not in NOT_AN_APPLICATION:
+                    apps.setdefault(app_id(role), []).append(h)
+        self._apps = (self.tags.version, apps)
+        return apps
+
+    def app_hosts(self, entity: str) -> list:
+        return self.applications().get(entity, [])
+
+    def _flow_static(self, entity: str, acc: "_Acc") -> None:
+        g, e = self.g, self.flow_attrs(entity)
+        client, server = flow_ends(entity)
+        ev = set(e.get("evidence", ()))
+        acc.add("flow.protocol", e.get("protocol") or "unknown", ev)
+        for a in ("port", "transport", "connections", "bytes"):
+            acc.add("flow." + a, e.get(a), ev)
+        acc.add("flow.inter_site", bool(e.get("inter_site")), ev)
+        acc.add("flow.sources", e.get("sources"), ev)
+        acc.add("client.processes", e.get("client_processes"), ev)
+        for key, values in (e.get("facts") or {}).items():
+            if key in FACTS:
+                acc.add(key, values, ev)
+        if client in g:
+            n = g.nodes[client]
+            acc.add("client.name", n.get("name"), ev)
+            acc.add("client.site", n.get("site"), ev)
+            acc.add("client.device_class", n.get("device_class"), ev)
+        skind = q.kind(g, server)
+        acc.add("server.kind", skind, ev)
+        if skind == "endpoint":
+            acc.add("server.name", g.nodes[server].get("name"), ev)
+        elif skind == "service":
+            acc.add("server.process", g.nodes[server].get("process"), ev)
+            acc.add("server.product", g.nodes[server].get("product"), ev)
+            h = q.host(g, server)
+            if h:
+                n = g.nodes[h]
+                acc.add("server.name", n.get("name"), ev)
+                acc.add("server.site", n.get("site"), ev)
+                acc.add("server.device_class", n.get("device_class"), ev)
+
+    def _app_static(self, entity: str, acc: "_Acc") -> None:
+        g = self.g
+        hosts = self.app_hosts(entity)
+        acc.add("application.name", entity[len(APP_PREFIX):], ())
+        acc.add("application.size", len(hosts), ())
+        for h in hosts:
+            n, ev = g.nodes[h], self._node_ev(h)
+            acc.add("application.hosts", n.get("name"), ev)
+            acc.add("application.sites", n.get("site"), ev)
+            acc.add("application.device_classes", n.get("device_class"), ev)
+            acc.add("application.processes", n.get("processes"), ev)
+            for s in q.services(g, h):
+                acc.add("application.protocols", g.nodes[s].get("protocol"), self._node_ev(s))
+            for _, _, e in q.outgoing_flows(g, h):
+                acc.add("application.client_protocols", e.get("protocol"), e.get("evidence", ()))
 
     # -- field blocks ------------------------------------------------------------------
     def _node_ev(self, node: str) -> set:
+        if node not in self.g:
+            return set(self.flow_attrs(node).get("evidence", ())) if node.startswith(FLOW_PREFIX) \
+                else set()
         return set(self.g.nodes[node].get("evidence", ()))
 
     def _host_block(self, h: str, acc: _Acc) -> None:
@@ -150,6 +270,7 @@ class GraphViews:
         acc.add("db.table_names", [t.split(".", 1)[-1] for t in tables], ev)
         acc.add("db.schemas", [t.split(".", 1)[0] for t in tables if "." in t], ev)
         acc.add("db.columns", n.get("columns"), ev)
+        acc.add("db.value_kinds", n.get("value_kinds"), ev)
         acc.add("db.rows", n.get("rows"), ev)
         acc.add("db.bytes", n.get("bytes"), ev)
         for _, _, d2 in q._edges(self.g, d, "db_link"):
@@ -170,8 +291,14 @@ class GraphViews:
     def static(self, node: str) -> tuple[dict, dict]:
         if node in self._static:
             return self._static[node]
-        g, kind, acc = self.g, q.kind(self.g, node), _Acc()
-        if kind == "host":
+        g, kind, acc = self.g, entity_kind(self.g, node), _Acc()
+        if kind == "application":
+            self._app_static(node, acc)
+            acc.add("settings.establishment", self.settings.get("establishment"), ())
+            return acc.frozen()            # membership changes as roles are set: not cached
+        if kind == "flow":
+            self._flow_static(node, acc)
+        elif kind == "host":
             self._host_block(node, acc)
             for s in q.services(g, node):
                 self._service_block(s, acc)
@@ -201,6 +328,8 @@ class GraphViews:
 
     # -- tags and neighbours --------------------------------------------------------------
     def members(self, node: str) -> list:
+        if node.startswith(APP_PREFIX):
+            return [node] + [m for h in self.app_hosts(node) for m in self.members(h)]
         if node not in self._members:
             self._members[node] = rollup_members(self.g, node)
         return self._members[node]
@@ -216,6 +345,17 @@ class GraphViews:
     def _neighbours(self, node: str, relation: str) -> list:
         g = self.g
         out = []
+        kind = entity_kind(g, node)
+        if kind in ("flow", "application"):
+            if relation == "members" and kind == "application":
+                # a member's evidence is what gave it the role
+                out = [(h, self.tag_values(h, "role")[1]) for h in self.app_hosts(node)]
+            elif kind == "flow" and relation in ("client", "server"):
+                client, server = flow_ends(node)
+                end = client if relation == "client" else server
+                if end in g:
+                    out = [(end, set(self.flow_attrs(node).get("evidence", ())))]
+            return [(self.view(n), ev) for n, ev in out]
         if relation == "clients":
             kind = q.kind(g, node)
             targets = (q.services(g, node) if kind == "host" else
@@ -272,10 +412,15 @@ class GraphViews:
         return self._sites
 
     def view(self, node: str) -> View:
+        if node.startswith(APP_PREFIX):
+            values, ev = self.static(node)
+            return View("application", node, values, ev, set().union(*ev.values()) if ev else set(),
+                        tags=lambda dim, n=node: self.tag_values(n, dim),
+                        neighbours=lambda rel, n=node: self._neighbours(n, rel))
         if node not in self._views:
             values, ev = self.static(node)
             self._views[node] = View(
-                q.kind(self.g, node), node, values, ev, self._node_ev(node),
+                entity_kind(self.g, node), node, values, ev, self._node_ev(node),
                 tags=lambda dim, n=node: self.tag_values(n, dim),
                 neighbours=lambda rel, n=node: self._neighbours(n, rel))
         return self._views[node]

@@ -12,6 +12,10 @@ services and databases are shown too, since they roll up to it.  For every tag:
   it there;
 * the evidence: observation ids, kind, collector, source file and place.
 
+Flows (``flow:<client>-><server>``) and applications (``app:<role>``) are explained like
+any entity once a rule tagged them; a host tag set by an application rule shows the path
+``app:<role> (has member) host:…`` and the application's own tag with its evidence.
+
 ``explain_data`` returns the same answer as plain data (tests and other front ends).
 """
 
@@ -93,6 +97,14 @@ class _Edges:
 
     def hop(self, a: str, b: str) -> dict:
         """How ``a`` reaches ``b``: ``{"relation", "direction", "edges"}``."""
+        if a.startswith("app:"):
+            return {"relation": "has member", "direction": "member", "edges": []}
+        if a.startswith("flow:"):
+            client, _, server = a[len("flow:"):].partition("->")
+            ends = "server" if b in (server, self.host_of.get(server)) else "client"
+            edges = self.by_pair.get((client, server), [])
+            return {"relation": f"carried to its {ends}", "direction": "member",
+                    "edges": sorted({ev for e in edges for ev in e.get("evidence", [])})}
         if self.host_of.get(a) == b or ids.host_of(a) == b:
             return {"relation": "runs on", "direction": "member", "edges": []}
         if self.host_of.get(b) == a or ids.host_of(b) == a:
@@ -117,7 +129,10 @@ def _origin_tags(all_tags: list, origin: str, tag: dict, host_of: dict) -> list:
     """The tags that gave the origin of a propagated tag its value: its own, else those of
     its host and of the host's other services and databases (which roll up or down to it);
     rule tags before propagated ones."""
-    host = origin if origin.startswith("host:") else host_of.get(origin) or ids.host_of(origin)
+    if origin.startswith(("app:", "flow:")):     # not graph nodes: their own tags only
+        host = None
+    else:
+        host = origin if origin.startswith("host:") else host_of.get(origin) or ids.host_of(origin)
     def rank(t):
         if t["entity"] == origin:
             return 0
@@ -178,7 +193,8 @@ def explain_data(out: Path, entity: str) -> dict:
     plan = _load(out / "plan.json", "plan") if (out / "plan.json").is_file() else {}
     graph = _load(out / "graph.json", "graph") if (out / "graph.json").is_file() else {}
     resolved = tags.get("resolved", {})
-    if entity not in resolved and not entity.startswith(("host:", "svc:", "db:", "ext:")):
+    if entity not in resolved and not entity.startswith(("host:", "svc:", "db:", "ext:", "app:",
+                                                          "flow:")):
         entity = ids.host_id(entity)
     if entity not in resolved:
         near = sorted(e for e in resolved if entity.split(":", 1)[-1] in e)[:5]

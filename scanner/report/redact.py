@@ -296,6 +296,8 @@ class Redactor:
         def one(m):
             found = m.group(0)
             core = found.rstrip(".:")
+            if core not in self.id_map and core.endswith("-") and core[:-1] in self.id_map:
+                core = core[:-1]        # the "->" of a flow id (flow:host:a->svc:b)
             new = self.id_map.get(core)
             return found if new is None else new + found[len(core):]
         return self.names.scrub(_ENTITY.sub(one, value))

@@ -118,7 +118,7 @@ def test_a_pack_with_a_failing_case_does_not_load(tmp_path):
     pack = write_pack(tmp_path / "p", {"roles/bad.yml": bad})
     with pytest.raises(RuleError) as exc:
         load_packs([pack])
-    assert exc.value.errors == [f"{pack}/roles/bad.yml:17:3: test 'without agent': expected no_match, "
+    assert exc.value.errors == [f"{pack}/roles/bad.yml:17:3: [error] R016 test 'without agent': expected no_match, "
                                 "rule matched (selections true: s; false: none)"]
     assert load_packs([pack], selftest=False).rules[0].id == "t.role.bad"
 

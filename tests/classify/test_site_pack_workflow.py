@@ -91,7 +91,7 @@ def test_a_typo_is_located_and_a_broken_pack_changes_nothing(site, out, tmp_path
     tags = (out / "tags.json").read_bytes()
     proc = cli("classify", "-o", out, "--rules", broken)
     assert proc.returncode == 1
-    assert proc.stderr.startswith(f"hdscan: error: {rule}: line 14 col 5: unknown field")
+    assert proc.stderr.startswith(f"hdscan: error: {rule}: line 14 col 5: [error] R001 unknown field")
     assert (out / "tags.json").read_bytes() == tags
 
 
