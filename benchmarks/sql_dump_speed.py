@@ -22,6 +22,12 @@ links of that prefix; their full-size time is projected from their rate and mark
 
     python3 benchmarks/sql_dump_speed.py                 # 200 MB
     python3 benchmarks/sql_dump_speed.py --size 1000     # 1 GB (needs ~1 GB in /tmp)
+    python3 benchmarks/sql_dump_speed.py --flavour all   # pg_dump, mysqldump, SSMS, Oracle
+
+``--flavour`` picks the tool whose dump is generated (``sqlgen.FLAVOURS``: ``postgresql``
+pg_dump in UTF-8, ``mysql`` mysqldump, ``sqlserver`` SSMS script with ``GO`` batches in
+cp1252, ``oracle`` SQL*Plus script with ``/`` terminators in latin-1); each flavour gets
+its own table.
 
 Not run in CI: a 200 MB run takes a few minutes on two cores.
 """
@@ -49,13 +55,17 @@ CONTENDERS = ("hdscan", "sqlparse.split", "sqlparse parse", "regex pre-filter")
 # a link statement starts a line with one of these heads (one anchored regex) …
 _HEAD_RX = re.compile(
     rb"^[ \t]*(?:CREATE[ \t]+(?:SERVER|FOREIGN[ \t]+TABLE|(?:SHARED[ \t]+)?(?:PUBLIC[ \t]+)?"
-    rb"DATABASE[ \t]+LINK)|EXEC(?:UTE)?[ \t]+(?:master\.dbo\.)?sp_addlinkedserver"
+    rb"DATABASE[ \t]+LINK|(?:OR[ \t]+REPLACE[ \t]+)?(?:PUBLIC[ \t]+)?SYNONYM)"
+    rb"|EXEC(?:UTE)?[ \t]+(?:master\.dbo\.)?sp_addlinkedserver"
     rb"|IMPORT[ \t]+FOREIGN[ \t]+SCHEMA)", re.M | re.I)
 # … or uses a link inside a statement that may start on an earlier line: found with
 # bytes.find on the lower-cased chunk (C speed), then checked with a regex
 _USE_WORDS = ((b"dblink", re.compile(rb"dblink(?:_connect)?[ \t]*\(")),
               (b"engine", re.compile(rb"engine[ \t]*=[ \t]*(?:federated|connect)\b")),
-              (b"openquery", re.compile(rb"openquery[ \t]*\(")))
+              (b"openquery", re.compile(rb"openquery[ \t]*\(")),
+              (b"open", re.compile(rb"open(?:rowset|datasource)[ \t]*\(")))
+# Oracle only: ``name@link`` uses (T-SQL variables start with @ too)
+_ORACLE_USE = (b"@", re.compile(rb'@[ \t]*"?[a-z_]'))
 
 
 def _statement_start(chunk: bytes, at: int) -> int:
@@ -71,20 +81,20 @@ def _key(d: dict) -> list:
             d.get("target_engine"), d.get("target_database")]
 
 
-def _prefix(path: Path, limit: int) -> tuple[str, int]:
+def _prefix(path: Path, limit: int, flavour: str = "postgresql") -> tuple[str, int]:
     """The text of the dump up to the last block boundary before ``limit`` bytes."""
     with open(path, "rb") as f:
         data = f.read(limit)
     if len(data) == limit:
         data = data[:data.rfind(b"\n\n") + 2]
-    return data.decode("utf-8"), len(data)
+    return data.decode(sqlgen.ENCODINGS[flavour]), len(data)
 
 
-def _finder_over(texts) -> list:
+def _finder_over(texts, engine: str = "postgresql") -> list:
     """hdscan's link finder fed with statement texts from another splitter."""
     from scanner.collect.sql.links import LinkFinder
     from scanner.collect.sql.splitter import Statement
-    finder = LinkFinder("postgresql")
+    finder = LinkFinder(engine)
     for text in texts:
         finder.feed(Statement(0, text.strip()), sqlgen.SOURCE_DB)
     return [_key({"mechanism": k.mechanism, "object": k.object, "target_host": k.target.host,
@@ -92,7 +102,7 @@ def _finder_over(texts) -> list:
                   "target_database": k.target.database}) for k in finder.links()]
 
 
-def run_child(name: str, path: Path, limit: int) -> dict:
+def run_child(name: str, path: Path, limit: int, flavour: str = "postgresql") -> dict:
     """One contender in this process: what it found, bytes read and seconds taken."""
     from scanner.collect.sql.dump import collect
     from scanner.collect.sql.links import _KEYWORDS
@@ -107,13 +117,21 @@ def run_child(name: str, path: Path, limit: int) -> dict:
                 found.append(_key(o.data))
                 lines.append(int(o.evidence.location.split()[1]))
     elif name == "sqlparse.split":
-        text, read = _prefix(path, limit)
+        text, read = _prefix(path, limit, flavour)
         statements = sqlparse.split(text)
         del text
-        found = _finder_over(sqlparse.format(s, strip_comments=True)
-                             for s in statements if _KEYWORDS.search(s))
+
+        def stripped():
+            for s in statements:
+                if not _KEYWORDS.search(s):
+                    continue
+                try:
+                    yield sqlparse.format(s, strip_comments=True)
+                except sqlparse.exceptions.SQLParseError:
+                    refused.append(1)       # e.g. T-SQL batches glued together (no GO)
+        found = _finder_over(stripped(), flavour)
     elif name == "sqlparse parse":
-        text, read = _prefix(path, limit)
+        text, read = _prefix(path, limit, flavour)
 
         statements = sqlparse.split(text)
         del text
@@ -126,7 +144,7 @@ def run_child(name: str, path: Path, limit: int) -> dict:
                     refused.append(1)           # sqlparse's own limit: 10,000 tokens
                     continue
                 yield "".join(t.value for t in st.flatten() if t.ttype not in T.Comment)
-        found = _finder_over(bare())
+        found = _finder_over(bare(), flavour)
     elif name == "regex pre-filter":
         line, tail = 1, b""
         with open(path, "rb") as f:
@@ -137,7 +155,7 @@ def run_child(name: str, path: Path, limit: int) -> dict:
                 chunk, tail = chunk[:cut], chunk[cut:]
                 starts = [m.start() for m in _HEAD_RX.finditer(chunk)]
                 low = chunk.lower()
-                for word, rx in _USE_WORDS:
+                for word, rx in _USE_WORDS + ((_ORACLE_USE,) if flavour == "oracle" else ()):
                     at = low.find(word)
                     while at >= 0:
                         if rx.match(low, at):
@@ -156,10 +174,11 @@ def run_child(name: str, path: Path, limit: int) -> dict:
             "refused": len(refused)}
 
 
-def measure(name: str, path: Path, limit: int) -> dict:
+def measure(name: str, path: Path, limit: int, flavour: str = "postgresql") -> dict:
     """Run one contender in its own process; its JSON report."""
     proc = subprocess.run([sys.executable, __file__, "--child", name, "--dump", str(path),
-                           "--limit", str(limit)], cwd=ROOT, capture_output=True, text=True)
+                           "--limit", str(limit), "--flavour", flavour], cwd=ROOT,
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout)
@@ -172,18 +191,33 @@ def main() -> None:
     ap.add_argument("--split-mb", type=float, default=20, help="prefix read by sqlparse.split")
     ap.add_argument("--parse-mb", type=float, default=5, help="prefix read by sqlparse parse")
     ap.add_argument("--only", default=",".join(CONTENDERS), help="contenders, comma-separated")
+    ap.add_argument("--flavour", default="postgresql",
+                    help=f"dump flavour(s), comma-separated, or 'all' ({', '.join(sqlgen.FLAVOURS)})")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--dump", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     if opts.child:
-        print(json.dumps(run_child(opts.child, Path(opts.dump), opts.limit)))
+        print(json.dumps(run_child(opts.child, Path(opts.dump), opts.limit, opts.flavour)))
         return
+    flavours = (sqlgen.FLAVOURS if opts.flavour == "all"
+                else [f.strip() for f in opts.flavour.split(",") if f.strip()])
+    for flavour in flavours:
+        if flavour not in sqlgen.FLAVOURS:
+            raise SystemExit(f"unknown flavour {flavour!r}: {', '.join(sqlgen.FLAVOURS)}")
+    for i, flavour in enumerate(flavours):
+        if i:
+            print()
+        _bench(opts, flavour)
+
+
+def _bench(opts, flavour: str) -> None:
+    """One flavour's table (see the module docstring)."""
 
     t0 = time.perf_counter()
-    path, truth = sqlgen.cached(int(opts.size * 1e6), opts.seed)
+    path, truth = sqlgen.cached(int(opts.size * 1e6), opts.seed, flavour=flavour)
     size = truth.bytes
-    print(f"dump: {path} ({size / 1e6:.1f} MB, {len(truth.links)} links, "
+    print(f"{flavour} dump ({sqlgen.ENCODINGS[flavour]}): {path} ({size / 1e6:.1f} MB, {len(truth.links)} links, "
           f"{len(truth.statement_lines)} link statements, "
           f"{sum(truth.decoys.values())} decoys; ready in {time.perf_counter() - t0:.1f} s)")
     limits = {"sqlparse.split": int(opts.split_mb * 1e6), "sqlparse parse": int(opts.parse_mb * 1e6)}
@@ -191,7 +225,7 @@ def main() -> None:
           f"{'links':>6} {'recall':>7} {'precis.':>7}")
     rates, notes = {}, []
     for name in [c.strip() for c in opts.only.split(",") if c.strip()]:
-        got = measure(name, path, limits.get(name, 0))
+        got = measure(name, path, limits.get(name, 0), flavour)
         rate = got["bytes"] / 1e6 / got["seconds"]
         rates[name] = rate
         partial = got["bytes"] < size

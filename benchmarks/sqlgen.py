@@ -20,7 +20,12 @@ and the lines of every statement that defines or uses a link. Top-level blocks a
 separated by one blank line and no blank line occurs inside a block, so a prefix of the
 file cut at a blank line is itself a valid dump (``Truth.upto`` gives its links).
 
+Other tools' dumps (``--flavour mysql|sqlserver|oracle``: mysqldump, SSMS scripts with
+``GO`` batches in cp1252, Oracle SQL*Plus scripts with ``/`` terminators in latin-1) come
+from :func:`generate_flavour` with the same :class:`Truth`.
+
     python3 benchmarks/sqlgen.py --size 50 --out /tmp/dump.sql    # MB
+    python3 benchmarks/sqlgen.py --size 50 --flavour oracle --out /tmp/ora.sql
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ from pathlib import Path
 
 GEN_VERSION = 1
 SOURCE_DB = "dpi"
+# dump flavours: the tool that wrote it and the encoding it is written in
+FLAVOURS = ("postgresql", "mysql", "sqlserver", "oracle")
+ENCODINGS = {"postgresql": "utf-8", "mysql": "utf-8", "sqlserver": "cp1252", "oracle": "latin-1"}
 KINDS = ("postgres_fdw", "dblink", "oracle_dblink", "linked_server", "federated")
 EXTRA_DECOYS = ("linked_server_in_body", "openquery_in_string")
 
@@ -107,14 +115,14 @@ def _score(found: list, truth: list) -> tuple[float, float, list, list]:
 class _Writer:
     """Appends blocks, tracking byte offset and line number."""
 
-    def __init__(self, f):
-        self.f, self.offset, self.line = f, 0, 1
+    def __init__(self, f, encoding: str = "utf-8"):
+        self.f, self.offset, self.line, self.encoding = f, 0, 1, encoding
 
     def block(self, text: str) -> tuple[int, int]:
         """Write one top-level block (no blank line inside); return its (line, offset)."""
         assert "\n\n" not in text
         at = (self.line, self.offset)
-        data = (text.rstrip("\n") + "\n\n").encode("utf-8")
+        data = (text.rstrip("\n") + "\n\n").encode(self.encoding)
         self.f.write(data)
         self.offset += len(data)
         self.line += data.count(b"\n")
@@ -252,12 +260,16 @@ SELECT pg_catalog.set_config('search_path', '', false);"""
 
 
 def generate(path: Path, size: int, seed: int = 0, extra: tuple[str, ...] = (),
-             links: int | None = None) -> Truth:
+             links: int | None = None, flavour: str = "postgresql") -> Truth:
     """Write a dump of about ``size`` bytes (at least) to ``path``; return its truth.
 
     ``links`` link statements (default: 20 + one per 200 KB) cycle through
-    :data:`KINDS` and are spread evenly; each is followed by one decoy of each kind.
+    :data:`KINDS` (or the flavour's own kinds) and are spread evenly; each is followed
+    by one decoy of each kind. ``flavour``: ``postgresql`` (pg_dump, UTF-8), or one of
+    :data:`FLAVOURS`' other tools (:func:`generate_flavour`).
     """
+    if flavour != "postgresql":
+        return generate_flavour(path, size, seed, flavour, links)
     rng = random.Random(seed)
     pool = _row_pool(rng, 4000)
     copy_body = _copy_body(pool[:600])
@@ -302,14 +314,216 @@ def generate(path: Path, size: int, seed: int = 0, extra: tuple[str, ...] = (),
     return truth
 
 
-def cached(size: int, seed: int = 0, folder: Path = Path("/tmp/hdscan-bench-sql")) -> tuple[Path, Truth]:
+# -- other tools' dumps ---------------------------------------------------------------
+
+FLAVOUR_KINDS = {"mysql": ("federated", "connect"),
+                 "sqlserver": ("linked_server", "four_part", "openrowset"),
+                 "oracle": ("oracle_synonym", "oracle_plsql")}
+# cp1252 has œ and € where latin-1 has neither: the SSMS flavour uses them
+_CP1252_LAST = ("Lefèvre", "Cœur", "Bénard", "Garçon", "Müller", "Faure")
+
+
+def _flavour_header(flavour: str) -> str:
+    if flavour == "mysql":
+        return ("-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n--\n-- Host: localhost"
+                "    Database: dpi\n-- ------------------------------------------------------\n"
+                "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n"
+                "/*!40101 SET NAMES utf8mb4 */;\n/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, "
+                "UNIQUE_CHECKS=0 */;")
+    if flavour == "sqlserver":
+        return ("USE [master]\nGO\n/****** Object:  Database [DPI]    Script Date: 23/11/2026 ******/\n"
+                "SET ANSI_NULLS ON\nGO\nSET QUOTED_IDENTIFIER ON\nGO\nUSE [DPI]\nGO")
+    return ("-- SQL*Plus script generated from GAM (expdp SQLFILE)\nSET DEFINE OFF\n"
+            "WHENEVER SQLERROR CONTINUE")
+
+
+class _Flavour(_Gen):
+    """Blocks, links and decoys of one other tool's dump (:func:`generate_flavour`)."""
+
+    def __init__(self, w, truth, rng, flavour: str):
+        super().__init__(w, truth, rng, ())
+        self.flavour = flavour
+        last = _CP1252_LAST if flavour == "sqlserver" else _LAST
+        self.rows = [(rng.choice(last), rng.choice(_FIRST),
+                      f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                      rng.choice(_WARDS), rng.randint(1, 10 ** 9)) for _ in range(4000)]
+
+    def _tuples(self, rows) -> list[str]:
+        if self.flavour == "mysql":          # mysqldump: backslash escapes
+            q = "\\'"
+            return [f"({i},'{a}','{b}','{c}','{d} l{q}unité',{e})"
+                    for i, (a, b, c, d, e) in enumerate(rows, 1)]
+        n = "N" if self.flavour == "sqlserver" else ""
+        euro = " €" if self.flavour == "sqlserver" else " ½"
+        return [f"({i}, {n}'{a}', {n}'{b}', '{c}', {n}'{d}{euro} l''unité', {e})"
+                for i, (a, b, c, d, e) in enumerate(rows, 1)]
+
+    def data(self, block_no: int) -> None:
+        """A block of rows; every 40th block a huge single-line INSERT (~300 KB)."""
+        table = f"patient_{block_no % 50}"
+        cols = "(ID,NOM,PRENOM,DATE_NAISSANCE,SERVICE,NIR)"
+        if block_no % 40 == 39:
+            rows = self.rows
+        else:
+            start = (block_no * 7) % 3000
+            rows = self.rows[start:start + (250 if self.flavour == "mysql" else 60)]
+        tuples = self._tuples(rows)
+        if self.flavour == "mysql":
+            self.w.block(f"LOCK TABLES `{table}` WRITE;\n/*!40000 ALTER TABLE `{table}` DISABLE KEYS */;\n"
+                         f"INSERT INTO `{table}` VALUES {','.join(tuples)};\n"
+                         f"/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;")
+        elif self.flavour == "sqlserver":
+            if len(rows) > 60:
+                self.w.block(f"INSERT INTO [dbo].[{table}] {cols} VALUES {', '.join(tuples)}\nGO")
+            else:
+                self.w.block("\n".join(f"INSERT [dbo].[{table}] {cols} VALUES {t}" for t in tuples)
+                             + "\nGO")
+        elif len(rows) > 60:
+            self.w.block(f"INSERT INTO GAM.{table.upper()} {cols} VALUES {', '.join(tuples)};")
+        else:
+            self.w.block("\n".join(f"Insert into GAM.{table.upper()} {cols} values {t};"
+                                   for t in tuples))
+
+    def ddl(self, block_no: int) -> None:
+        n = block_no
+        if self.flavour == "mysql":
+            self.w.block(f"DROP TABLE IF EXISTS `stat_{n}`;\n/*!40101 SET @saved_cs_client = "
+                         f"@@character_set_client */;\nCREATE TABLE `stat_{n}` (\n  `id` int NOT NULL "
+                         f"AUTO_INCREMENT,\n  `libelle` varchar(80) DEFAULT 'a;b',\n  PRIMARY KEY (`id`)\n"
+                         f") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='stats; service';")
+        elif self.flavour == "sqlserver":
+            self.w.block(f"CREATE PROCEDURE [dbo].[calc_{n}] @x int AS\nBEGIN\n  SET NOCOUNT ON;\n"
+                         f"  DECLARE @r int; SELECT @r = count(*) FROM [dbo].[patient_{n % 50}] "
+                         f"WHERE id > @x; -- ';'\n  RETURN @r\nEND\nGO")
+        else:
+            self.w.block(f"CREATE OR REPLACE PROCEDURE GAM.CALC_{n} (x IN NUMBER) AS\n  r NUMBER;\n"
+                         f"  s VARCHAR2(10) := 'a;b';\nBEGIN\n  SELECT count(*) INTO r FROM "
+                         f"GAM.PATIENT_{n % 50} WHERE id > x; -- ';'\nEND;\n/")
+
+    def emit_link(self, kind: str) -> None:
+        self.n += 1
+        n = self.n
+        if kind in ("federated", "connect"):
+            host, db = self._host("rh-maria" if kind == "federated" else "labo-maria"), f"paie_{n % 3}"
+            engine = ("ENGINE=FEDERATED DEFAULT CHARSET=utf8mb4" if kind == "federated" else
+                      "ENGINE=CONNECT DEFAULT CHARSET=utf8mb4 TABLE_TYPE=MYSQL")
+            port = 3306 if kind == "federated" else 3307
+            self.link(kind, f"CREATE TABLE `ext_agents_{n}` (\n  `id` int DEFAULT NULL,\n"
+                      f"  `service` varchar(40) DEFAULT NULL\n) {engine} "
+                      f"CONNECTION='mysql://lecteur:pw{n}@{host}:{port}/{db}/agents';",
+                      f"ext_agents_{n}", host, port, "mysql", db)
+        elif kind in ("linked_server", "four_part"):
+            host, cat = self._host("compta-sql"), f"Compta{n % 4}"
+            port = int(f"14{n % 10}3")
+            self.definition(f"EXEC master.dbo.sp_addlinkedserver @server = N'COMPTA{n}', "
+                            f"@srvproduct=N'', @provider=N'SQLNCLI', @datasrc=N'{host},{port}', "
+                            f"@catalog=N'{cat}'\nGO")
+            self.w.block(f"EXEC master.dbo.sp_addlinkedsrvlogin @rmtsrvname=N'COMPTA{n}', "
+                         f"@useself=N'False', @rmtuser=N'lecteur', @rmtpassword='Secret-{n}'\nGO")
+            if kind == "linked_server":
+                self.link(kind, f"CREATE VIEW [dbo].[v_factures_{n}] AS\nSELECT * FROM "
+                          f"OPENQUERY(COMPTA{n}, 'SELECT id, montant FROM factures')\nGO",
+                          f"dbo.v_factures_{n}", host, port, "sqlserver", cat)
+            else:
+                self.link("linked_server", f"CREATE VIEW [dbo].[v_reglements_{n}] AS\nSELECT r.id "
+                          f"FROM [COMPTA{n}].[{cat}].[dbo].[reglements] r\nGO",
+                          f"dbo.v_reglements_{n}", host, port, "sqlserver", cat)
+        elif kind == "openrowset":
+            host = self._host("labo-sql")
+            self.link(kind, f"CREATE VIEW [dbo].[v_labo_{n}] AS\nSELECT * FROM OPENROWSET('SQLNCLI', "
+                      f"'Server={host},1444;Database=Labo{n % 3};Uid=lecteur;Pwd=Secret-{n};', "
+                      f"'SELECT id FROM resultat') AS a\nGO", f"dbo.v_labo_{n}", host, 1444,
+                      "sqlserver", f"Labo{n % 3}")
+        else:
+            host, svc = self._host("gam-ora"), f"GAM{n % 3}"
+            self.definition(f'CREATE DATABASE LINK "GAM_LINK_{n}"\n  CONNECT TO "GAM_RO" IDENTIFIED BY '
+                            f"VALUES ':1'\n  USING '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST={host})"
+                            f"(PORT=1521))(CONNECT_DATA=(SERVICE_NAME={svc})))';")
+            if kind == "oracle_synonym":
+                self.link("oracle_dblink", f'CREATE OR REPLACE SYNONYM "DPI"."PATIENT_GAM_{n}" FOR '
+                          f'"GAM"."PATIENT"@"GAM_LINK_{n}";', f"dpi.patient_gam_{n}", host, 1521,
+                          "oracle", svc)
+            else:
+                self.link("oracle_dblink", f"CREATE OR REPLACE PROCEDURE DPI.SYNC_{n} AS\nBEGIN\n"
+                          f"  INSERT INTO DPI.SEJOUR_GAM SELECT * FROM sejour@gam_link_{n};\n"
+                          f"  COMMIT;\nEND;\n/", f"dpi.sync_{n}", host, 1521, "oracle", svc)
+
+    def emit_decoys(self) -> None:
+        n, h = self.n, f"leurre{self.n:04d}.ch-bench.local"
+        if self.flavour == "mysql":
+            self.decoy("line_comment", f"-- CREATE TABLE `old_{n}` (id int) ENGINE=FEDERATED "
+                                       f"CONNECTION='mysql://u@{h}:3306/old/t';")
+            self.decoy("block_comment", f"/* CREATE TABLE `old2_{n}` (id int) ENGINE=CONNECT "
+                                        f"TABLE_TYPE=MYSQL CONNECTION='mysql://u@{h}/old/t'; */")
+            self.decoy("comment_literal", f"CREATE TABLE `note_{n}` (`id` int) ENGINE=InnoDB "
+                                          f"COMMENT='was ENGINE=FEDERATED CONNECTION=\\'mysql://{h}/x/y\\'';")
+            self.decoy("insert_literal", f"INSERT INTO `journal` VALUES ({n},'CREATE TABLE t ENGINE="
+                                         f"FEDERATED CONNECTION=\\'mysql://u@{h}:3306/a/b\\';');")
+        elif self.flavour == "sqlserver":
+            self.decoy("line_comment", f"--EXEC master.dbo.sp_addlinkedserver @server = N'OLD{n}', "
+                                       f"@srvproduct=N'', @provider=N'SQLNCLI', @datasrc=N'{h}'\nGO")
+            self.decoy("block_comment", f"/*\nCREATE VIEW [dbo].[old_v_{n}] AS SELECT * FROM "
+                                        f"OPENQUERY([{h}], 'SELECT 1')\n*/\nGO")
+            self.decoy("insert_literal", f"INSERT [dbo].[journal] ([id], [texte]) VALUES ({n}, "
+                                         f"N'EXEC sp_addlinkedserver @server = ''X'', @datasrc = ''{h}''')\nGO")
+            self.decoy("print_literal", f"PRINT 'OPENROWSET(''SQLNCLI'', ''Server={h};'', "
+                                        f"''SELECT 1'')'\nGO")
+        else:
+            self.decoy("line_comment", f"-- CREATE DATABASE LINK old_{n} USING '{h}:1521/OLD';\n"
+                                       f"-- CREATE SYNONYM dpi.old_{n} FOR gam.patient@old_{n};")
+            self.decoy("block_comment", f"/* CREATE DATABASE LINK old2_{n} USING '{h}/X';\n"
+                                        f"CREATE SYNONYM dpi.old2_{n} FOR gam.patient@old2_{n}; */")
+            self.decoy("insert_literal", f"Insert into DPI.JOURNAL (ID,TEXTE) values ('{n}','CREATE "
+                                         f"DATABASE LINK z USING ''{h}/Z''; voir patient@gam_link_{n}');")
+            self.decoy("string_in_view", f"CREATE OR REPLACE VIEW DPI.V_CONTACT_{n} AS SELECT "
+                                         f"'support@gam_link_{n}' AS contact FROM dual;")
+
+
+def generate_flavour(path: Path, size: int, seed: int, flavour: str,
+                     links: int | None = None) -> Truth:
+    """An other tool's dump (``mysql``, ``sqlserver``, ``oracle``) of about ``size`` bytes.
+
+    Same shape as the pg_dump flavour: data blocks (multi-row or per-row INSERTs, a huge
+    single-line INSERT every 40 blocks), procedures / tables with ``;`` inside strings,
+    links of :data:`FLAVOUR_KINDS` spread evenly, each followed by the flavour's decoys;
+    written in :data:`ENCODINGS`' encoding (cp1252 for SSMS, latin-1 for Oracle).
+    """
+    if flavour not in FLAVOUR_KINDS:
+        raise ValueError(f"unknown flavour {flavour!r}")
+    rng = random.Random(seed)
+    kinds = FLAVOUR_KINDS[flavour]
+    count = links if links is not None else 20 + size // 200_000
+    path = Path(path)
+    with open(path, "wb") as f:
+        w = _Writer(f, ENCODINGS[flavour])
+        truth = Truth(str(path), 0)
+        g = _Flavour(w, truth, rng, flavour)
+        w.block(_flavour_header(flavour))
+        done, block_no = 0, 0
+        while done < count or w.offset < size:
+            block_no += 1
+            if block_no % 4 == 3 and block_no % 40 != 39:
+                g.ddl(block_no)
+            else:
+                g.data(block_no)
+            while done < count and (w.offset >= size * done / count or w.offset >= size):
+                g.emit_link(kinds[done % len(kinds)])
+                g.emit_decoys()
+                done += 1
+        truth.bytes = w.offset
+    return truth
+
+
+def cached(size: int, seed: int = 0, folder: Path = Path("/tmp/hdscan-bench-sql"),
+           flavour: str = "postgresql") -> tuple[Path, Truth]:
     """A dump of ``size`` bytes under ``folder`` (inputs/sql/<host>/…), generated once."""
-    base = folder / f"v{GEN_VERSION}-s{seed}-{size}" / "inputs" / "sql" / "dpi-db01"
+    tag = "" if flavour == "postgresql" else f"-{flavour}"
+    base = folder / f"v{GEN_VERSION}-s{seed}-{size}{tag}" / "inputs" / "sql" / "dpi-db01"
     dump, meta = base / f"{SOURCE_DB}.sql", base / "truth.json"
     if dump.exists() and meta.exists():
         return dump, Truth.from_json(meta.read_text())
     base.mkdir(parents=True, exist_ok=True)
-    truth = generate(dump, size, seed)
+    truth = generate(dump, size, seed, flavour=flavour)
     meta.write_text(truth.to_json())
     return dump, truth
 
@@ -319,8 +533,9 @@ def main() -> None:
     ap.add_argument("--size", type=float, default=50, help="MB (10^6 bytes)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--flavour", default="postgresql", choices=FLAVOURS)
     opts = ap.parse_args()
-    truth = generate(Path(opts.out), int(opts.size * 1e6), opts.seed)
+    truth = generate(Path(opts.out), int(opts.size * 1e6), opts.seed, flavour=opts.flavour)
     print(f"{opts.out}: {truth.bytes / 1e6:.1f} MB, {len(truth.links)} links, "
           f"decoys {truth.decoys}")
 

@@ -423,9 +423,13 @@ def capture_cmd(iface: str, bpf, duration: int, rotate, rotate_packets, max_conv
 @click.option("--as-host", "as_host", metavar="NAME",
               help="Name of the server as the estate knows it (e.g. when connecting "
                    "through 127.0.0.1 or a tunnel). One URL only.")
+@click.option("--sample", "sample", type=click.IntRange(1, 10_000), metavar="N",
+              help="Opt-in: read at most N values of each identifier-like column and keep only "
+                   "validator counts (NIR, INS, RPPS, FINESS, CIM-10, CCAM, e-mail, phone), "
+                   "never a value. Needs SELECT on the tables.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def introspect_cmd(urls, out: Path, password_env: str | None, as_host: str | None,
-                   quiet: bool) -> None:
+                   sample: int | None, quiet: bool) -> None:
     """Read live PostgreSQL / MariaDB catalogues (metadata only) into OUT/store.sqlite.
 
     URL: postgresql://user@host:port/[db] or mysql://user@host:port/[db]; with no
@@ -442,11 +446,20 @@ def introspect_cmd(urls, out: Path, password_env: str | None, as_host: str | Non
     if as_host and len(urls) > 1:
         raise click.BadParameter("names one server: give a single URL", param_hint="--as-host")
     try:
-        warnings = pipeline.import_live(list(urls), out, password, as_host, _progress(quiet))
+        warnings = pipeline.import_live(list(urls), out, password, as_host, _progress(quiet),
+                                        sample=sample)
     except ScannerError as exc:
         _fail(exc)
     for warning in warnings:
         click.echo(f"hdscan: warning: {warning}", err=True)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Live databases: `hdscan db scan URL…` is `hdscan introspect URL…` (docs/collectors-live.md)."""
+
+
+db_group.add_command(introspect_cmd, name="scan")
 
 
 @main.group("rules")

@@ -125,8 +125,10 @@ def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet,
 
 
 def import_live(urls: list[str], out: Path, password: str | None = None,
-                as_host: str | None = None, progress: Progress = _quiet) -> list[str]:
-    """Introspect live database servers (metadata only) into ``out/store.sqlite``.
+                as_host: str | None = None, progress: Progress = _quiet,
+                sample: int | None = None) -> list[str]:
+    """Introspect live database servers (metadata only) into ``out/store.sqlite``;
+    ``sample`` opts in to value validation (counts only, see collect/live/sampling.py).
 
     One transaction per server; re-introspecting an unchanged server stores nothing.
     Returns the warnings (databases that could not be read).
@@ -136,7 +138,7 @@ def import_live(urls: list[str], out: Path, password: str | None = None,
     warnings: list[str] = []
     with Store(Path(out) / STORE) as store:
         for url in urls:
-            got = introspect(url, password, as_host)
+            got = introspect(url, password, as_host, sample)
             warnings.extend(got.warnings)
             result = store.import_observations(got.source, got.digest, 0, got.collector,
                                                got.version, got.observations)

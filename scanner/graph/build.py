@@ -309,6 +309,11 @@ class _Builder:
             n["columns"].update(c.lower() for c in t.get("columns", []))
             if t.get("rows") is not None:   # two dumps of one table: the larger count
                 table_rows[table] = max(table_rows.get(table, 0), t["rows"])
+            for entry in t.get("samples", ()):  # opt-in sampling: validator ids that matched
+                _col, validator, counts = entry.rsplit(":", 2)
+                matched, _, sampled = counts.partition("/")
+                if matched.isdigit() and sampled.isdigit() and 2 * int(matched) >= int(sampled) > 0:
+                    n.setdefault("value_kinds", set()).add(validator)
         if table_rows:
             n["rows"] = sum(table_rows.values())
         if d.get("bytes") is not None:

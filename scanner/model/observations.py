@@ -82,6 +82,8 @@ KINDS: dict[str, dict[str, str]] = {
 # Fields a table summary may carry (inside db_schema.tables).
 TABLE_FIELDS: dict[str, str] = {
     "schema": "str", "name": "str", "columns": "[str]", "rows": "int", "bytes": "int",
+    # opt-in value sampling: "column:validator:matched/sampled", ids and counts, never a value
+    "samples": "[str]",
 }
 
 # Facts each protocol may keep.  Never message contents, bodies, query text or ids.

@@ -123,3 +123,26 @@ def test_openquery_inside_a_string_literal_is_not_a_link(tmp_path):
     assert truth.decoys["openquery_in_string"] > 0
     _, keys = _links(path)
     assert truth.score(keys)[3] == []
+
+
+@pytest.mark.parametrize("flavour", ["mysql", "sqlserver", "oracle"])
+def test_other_tools_dumps_are_read_exactly(tmp_path, flavour):
+    """mysqldump, SSMS (GO, cp1252) and Oracle (/, latin-1) flavours: every link, at its
+    line, no decoy, no secret, in the flavour's encoding, with a huge single-line INSERT."""
+    path, truth = _dump(tmp_path, 700_000, flavour=flavour)
+    data = path.read_bytes()
+    if flavour == "sqlserver":
+        assert b"\x80" in data and b"\x9c" in data          # € and œ: cp1252 only
+    if flavour == "oracle":
+        assert b"\xbd" in data                              # ½ in latin-1
+    assert max(len(line) for line in data.split(b"\n")) > 250_000
+    assert {k.mechanism for k in truth.links} == {
+        "mysql": {"federated", "connect"}, "sqlserver": {"linked_server", "openrowset"},
+        "oracle": {"oracle_dblink"}}[flavour]
+    found, keys = _links(path)
+    assert truth.score(keys)[2:] == ([], [])
+    assert sorted(o.evidence.location for o in found) == sorted(f"line {k.line}" for k in truth.links)
+    out = json.dumps([o.data for o in collect(path, SOURCE)], ensure_ascii=False)
+    assert "leurre" not in out and "Secret-" not in out and "lecteur" not in out
+    engines = {o.data.get("engine") for o in collect(path, SOURCE) if o.kind == "db_schema"}
+    assert engines == {flavour}

@@ -10,7 +10,9 @@ port, engine, database and object names survive — never users, passwords or va
 
 :func:`introspect` is the entry point; :func:`digest` is the sha256 of the canonical
 JSON of the observations, the store's key for a live source (same server, same
-catalogue: nothing new is stored).
+catalogue: nothing new is stored). Who talks to the server — client sessions and
+replication peers — comes from :mod:`.peers`; a URL naming one database keeps only the
+sessions to that database.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from ...model.observations import Observation, canonical_json
 from ...privacy import MAX_STR, observation
 from ..sql.links import LinkFinder
 from ..sql.splitter import Statement
+from . import peers as live_peers
+from .sampling import check_size
 from . import url as live_url
 
-VERSION = "1"
+VERSION = "2"   # 2: sessions, replication, --sample
 COLLECTORS = {"postgresql": "pg-live", "mysql": "mariadb-live"}
 _BAD_TEXT = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -111,6 +115,8 @@ def observations(target: live_url.LiveTarget, host: str, collector: str,
             for key in ("rows", "bytes"):
                 if t.get(key) is not None and t[key] >= 0:
                     summary[key] = int(t[key])
+            if t.get("samples"):
+                summary["samples"] = sorted(s for s in t["samples"] if _ok(s))
             tables.append(summary)
         out.append(observation("db_schema", ev(f"database {cat.database}"), database=cat.database,
                                tables=tables, bytes=cat.bytes, **common))
@@ -136,8 +142,11 @@ def observations(target: live_url.LiveTarget, host: str, collector: str,
     return out
 
 
-def introspect(url: str, password: str | None = None, as_host: str | None = None) -> Introspection:
-    """Read the server ``url`` names; ``as_host`` names it as the estate knows it.
+def introspect(url: str, password: str | None = None, as_host: str | None = None,
+               sample: int | None = None) -> Introspection:
+    """Read the server ``url`` names; ``as_host`` names it as the estate knows it;
+    ``sample`` (opt-in) validates at most that many values per candidate column
+    (:mod:`.sampling`: only counts and validator ids are kept).
 
     Raises
     ------
@@ -152,9 +161,21 @@ def introspect(url: str, password: str | None = None, as_host: str | None = None
         from . import postgresql as engine
     else:
         from . import mariadb as engine
-    catalogs, groups, warnings = engine.read(target, password)
+    try:
+        sample = check_size(sample)
+    except ValueError as exc:
+        raise InputError(str(exc), SourceLocation(target.source)) from None
+    catalogs, groups, warnings, peers = engine.read(target, password, sample)
+    if target.database:
+        peers.only_databases({target.database})
+    else:
+        peers.subscriptions = [s for s in peers.subscriptions
+                               if s[0] in {c.database for c in catalogs}]
     collector = COLLECTORS[target.engine]
-    obs = observations(target, as_host or target.host, collector, catalogs, groups)
+    host = as_host or target.host
+    obs = observations(target, host, collector, catalogs, groups)
+    obs += live_peers.observations(peers, host=host, port=target.port, engine=target.engine,
+                                   collector=collector, version=VERSION, source=target.source, ok=_ok)
     return Introspection(target.source, collector, VERSION, obs, warnings)
 
 

@@ -18,11 +18,14 @@ import pymysql
 
 from . import queries
 from .introspect import Catalog, LinkGroup, failure, sql_literal
+from .peers import Peers
+from .sampling import candidate, summarise
 from .url import LiveTarget
 
 LINK_ENGINES = {"FEDERATED", "CONNECT"}
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+", re.I)
 _NO_PRIVILEGE = {1142, 1044, 1146}    # table access denied, database access denied, no table
+_NOT_ALLOWED = {1227, 1142, 1044, 1064}  # needs a privilege, denied, denied, syntax (other server)
 
 
 def _connect(target: LiveTarget, password: str | None):
@@ -50,6 +53,28 @@ def _servers(cur, group: LinkGroup) -> None:
         group.add(f"server {name}", "",
                   f"CREATE SERVER {queries.mysql_name(name)} FOREIGN DATA WRAPPER "
                   f"{queries.mysql_name(wrapper or 'mysql')} OPTIONS ({', '.join(options)})")
+
+
+def _sample(cur, catalogs: list[Catalog], n: int, warnings: list[str]) -> None:
+    """``--sample n``: validator counts of the candidate columns (see :mod:`.sampling`).
+
+    Needs ``SELECT`` on the table; without it the table is skipped with a warning."""
+    for cat in catalogs:
+        for (schema, table), t in sorted(cat.tables.items()):
+            samples = []
+            for column in sorted(c for c in t["columns"] if candidate(c)):
+                try:
+                    rows = queries.run(cur, "my.sample", (n,), table=queries.mysql_name(schema, table),
+                                       column=queries.mysql_name(column))
+                except pymysql.err.MySQLError as exc:
+                    if not (exc.args and exc.args[0] in _NO_PRIVILEGE | {1969, 3024}):
+                        raise
+                    warnings.append(f"{schema}.{table} not sampled (error {exc.args[0]})")
+                    break
+                samples += summarise(column, (r[0] for r in rows))
+                del rows
+            if samples:
+                t["samples"] = samples
 
 
 def _read(cur, target: LiveTarget) -> tuple[list[Catalog], LinkGroup]:
@@ -84,8 +109,60 @@ def _read(cur, target: LiveTarget) -> tuple[list[Catalog], LinkGroup]:
     return sorted(catalogs.values(), key=lambda c: c.database), group
 
 
-def read(target: LiveTarget, password: str | None) -> tuple[list[Catalog], list[LinkGroup], list[str]]:
-    """Catalogues of the database the URL names (or all non-system ones) and their links."""
+def _show(cur, names: tuple[str, ...]) -> list[dict] | None:
+    """The first of the ``SHOW … STATUS`` statements this server and login allow, or None."""
+    for name in names:
+        try:
+            return queries.run_named(cur, name)
+        except pymysql.err.MySQLError as exc:
+            if not (exc.args and exc.args[0] in _NOT_ALLOWED):
+                raise
+    return None
+
+
+def _read_peers(cur, target: LiveTarget, conn, warnings: list[str]) -> Peers:
+    """Client sessions (``PROCESSLIST``), this server's replication sources and its replicas.
+
+    ``PROCESSLIST`` lists other logins' sessions only with the ``PROCESS`` privilege;
+    replication status needs ``REPLICA MONITOR`` / ``REPLICATION CLIENT``: without them a
+    warning says what was not read.
+    """
+    peers = Peers(server_ip=_peer_address(conn),
+                  session_place="information_schema.PROCESSLIST")
+    for host, db, user in queries.run(cur, "my.sessions"):
+        peers.session(host, db, user, None)
+    sources = _show(cur, ("my.sources", "my.sources_mysql"))
+    if sources is None:
+        warnings.append(f"{target.source}: replication sources not read (needs REPLICA MONITOR "
+                        "or REPLICATION CLIENT)")
+    for row in sources or ():
+        host = row.get("Master_Host") or row.get("Source_Host")
+        port = row.get("Master_Port") or row.get("Source_Port")
+        if host:
+            peers.sources.append((row.get("Connection_name") or "", host, int(port) if port else None))
+    replicas = _show(cur, ("my.replicas",))
+    if replicas is None:
+        warnings.append(f"{target.source}: registered replicas not read (needs REPLICATION "
+                        "MASTER ADMIN)")
+    for row in replicas or ():
+        if row.get("Host"):
+            port = row.get("Port")
+            peers.registered.append((row["Host"], int(port) if port else None, row.get("Server_id")))
+    return peers
+
+
+def _peer_address(conn) -> str | None:
+    """The server address this connection reached (what its clients dial too)."""
+    try:
+        return conn._sock.getpeername()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def read(target: LiveTarget, password: str | None, sample: int | None = None):
+    """``(catalogs, link groups, warnings, peers)``: the catalogues of the database the URL
+    names (or all non-system ones), their links, sessions and replication pairs."""
+    warnings: list[str] = []
     try:
         conn = _connect(target, password)
     except pymysql.err.MySQLError as exc:
@@ -95,11 +172,14 @@ def read(target: LiveTarget, password: str | None) -> tuple[list[Catalog], list[
             queries.run(cur, "my.read_only")
             queries.run(cur, "my.timeout")
             catalogs, group = _read(cur, target)
+            if sample:
+                _sample(cur, catalogs, sample, warnings)
+            peers = _read_peers(cur, target, conn, warnings)
     except pymysql.err.MySQLError as exc:
         raise failure(target, "reading the catalogue", _reason(exc), password) from None
     finally:
         conn.close()
-    return catalogs, [group], []
+    return catalogs, [group], warnings, peers
 
 
 def _reason(exc: pymysql.err.MySQLError) -> Exception:

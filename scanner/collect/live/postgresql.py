@@ -15,6 +15,8 @@ import psycopg
 from ..sql.schema import SYSTEM_DATABASES
 from . import queries
 from .introspect import Catalog, LinkGroup, failure, pg_ident, sql_literal
+from .peers import Peers
+from .sampling import candidate, summarise
 from .url import LiveTarget
 
 _SERVER_OPTIONS = ("host", "port", "dbname", "database", "dbserver", "servername")
@@ -42,13 +44,38 @@ def _options(raw: list[str] | None, keep: tuple[str, ...]) -> str:
     return f" OPTIONS ({', '.join(items)})" if items else ""
 
 
-def _read_database(cur, name: str) -> tuple[Catalog, LinkGroup]:
+_SAMPLE_SKIPPED = (psycopg.errors.InsufficientPrivilege, psycopg.errors.QueryCanceled,
+                   psycopg.errors.ObjectNotInPrerequisiteState)
+
+
+def _sample(cur, cat: Catalog, n: int, warnings: list[str]) -> None:
+    """``--sample n``: validator counts of the candidate columns (see :mod:`.sampling`)."""
+    for (schema, table), t in sorted(cat.tables.items()):
+        samples = []
+        for column in sorted(c for c in t["columns"] if candidate(c)):
+            try:
+                rows = queries.run(cur, "pg.sample", (n,), table=pg_ident(schema, table),
+                                   column=pg_ident(column))
+            except _SAMPLE_SKIPPED as exc:
+                warnings.append(f"{cat.database}: {schema}.{table} not sampled "
+                                f"({type(exc).__name__})")
+                break
+            samples += summarise(column, (r[0] for r in rows))
+            del rows
+        if samples:
+            t["samples"] = samples
+
+
+def _read_database(cur, name: str, sample: int | None = None,
+                   warnings: list[str] | None = None) -> tuple[Catalog, LinkGroup]:
     cat = Catalog(name)
     for schema, table, rows, size in queries.run(cur, "pg.tables"):
         t = cat.table(schema, table)
         t["rows"], t["bytes"] = rows, size
     for schema, table, column in queries.run(cur, "pg.columns"):
         cat.table(schema, table)["columns"].add(column)
+    if sample:
+        _sample(cur, cat, sample, warnings if warnings is not None else [])
     cat.bytes = queries.run(cur, "pg.database_size")[0][0]
     group = LinkGroup()
     for server, wrapper, options in queries.run(cur, "pg.foreign_servers"):
@@ -67,9 +94,30 @@ def _read_database(cur, name: str) -> tuple[Catalog, LinkGroup]:
     return cat, group
 
 
-def read(target: LiveTarget, password: str | None) -> tuple[list[Catalog], list[LinkGroup], list[str]]:
-    """Catalogues and link definitions of the database the URL names, or of all of them."""
+def _read_peers(cur, target: LiveTarget, warnings: list[str]) -> Peers:
+    """Server-wide views, read once: client sessions, streaming replicas, subscriptions.
+
+    A role without ``pg_read_all_stats`` sees only its own sessions' addresses; one that may
+    not read ``pg_subscription.subconninfo`` (superuser only) gets a warning, not an error.
+    """
+    server, _pid = queries.run(cur, "pg.server")[0]
+    peers = Peers(server_ip=server)
+    for client, database, user, app, count in queries.run(cur, "pg.sessions"):
+        peers.session(client, database, user, app, count)
+    peers.replicas = [(client, app) for client, app in queries.run(cur, "pg.replicas")]
+    try:
+        peers.subscriptions = [tuple(r) for r in queries.run(cur, "pg.subscriptions")]
+    except psycopg.errors.InsufficientPrivilege:
+        warnings.append(f"{target.source}: subscriptions not read (pg_subscription.subconninfo "
+                        "needs a superuser)")
+    return peers
+
+
+def read(target: LiveTarget, password: str | None, sample: int | None = None):
+    """``(catalogs, link groups, warnings, peers)``: the catalogues and link definitions of
+    the database the URL names, or of all of them; sessions and replication read once."""
     warnings: list[str] = []
+    peers = None
     names = [target.database] if target.database else None
     if names is None:
         try:
@@ -89,11 +137,13 @@ def read(target: LiveTarget, password: str | None) -> tuple[list[Catalog], list[
             continue
         try:
             with conn, conn.cursor() as cur:
-                cat, group = _read_database(cur, name)
+                cat, group = _read_database(cur, name, sample, warnings)
+                if peers is None:
+                    peers = _read_peers(cur, target, warnings)
         except psycopg.Error as exc:
             raise failure(target, f"reading the catalogue of {name}", exc, password) from None
         if name in SYSTEM_DATABASES and not cat.tables and not group.statements and not target.database:
             continue
         catalogs.append(cat)
         groups.append(group)
-    return catalogs, groups, warnings
+    return catalogs, groups, warnings, peers or Peers()

@@ -1,12 +1,17 @@
 """Owns the allow-list of statements live introspection may send — and the one door to send them.
 
-Every statement reads catalogue metadata only: ``pg_catalog`` and ``information_schema``
-relations and size functions, MariaDB's ``information_schema``, ``mysql.servers`` (name,
-host, port, database, wrapper — never ``Username``/``Password``) and ``SHOW CREATE TABLE``
-of FEDERATED / CONNECT tables. No statement reads a user table: :data:`CATALOG` lists
-every relation the statements may name and ``tests/collect/live`` checks each statement
-against it. :func:`run` is the only place in this package that executes SQL, and it
-only executes statements named here.
+Every statement but the two sampling ones reads catalogue metadata only: ``pg_catalog``
+and ``information_schema`` relations and size functions, the server's own activity views
+(``pg_stat_activity``, ``pg_stat_replication`` — addresses, database, role and application
+names, never the ``query`` column; MariaDB ``PROCESSLIST`` host/db/user, never ``INFO``),
+``pg_subscription``, replication status (``SHOW ALL SLAVES STATUS``,
+``SHOW SLAVE HOSTS``), MariaDB's ``information_schema``, ``mysql.servers`` (name, host,
+port, database, wrapper — never ``Username``/``Password``) and ``SHOW CREATE TABLE`` of
+FEDERATED / CONNECT tables. :data:`CATALOG` lists every relation those statements may
+name and ``tests/collect/live`` checks each statement against it. The statements in
+:data:`SAMPLING` read at most N values of one column (``--sample N``, opt-in): their
+values go to :mod:`.sampling`'s validators and only counts leave it. :func:`run` is the
+only place in this package that executes SQL, and it only executes statements named here.
 """
 
 from __future__ import annotations
@@ -51,6 +56,19 @@ STATEMENTS: dict[str, str] = {
                     "AND p.prosrc ILIKE '%dblink%' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
                     "WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid "
                     "AND d.deptype = 'e') ORDER BY 1, 2",
+    # who talks to the server: addresses, database, role, application — never `query`
+    "pg.server": "SELECT pg_catalog.host(pg_catalog.inet_server_addr()), pg_catalog.pg_backend_pid()",
+    "pg.sessions": "SELECT pg_catalog.host(a.client_addr), a.datname, a.usename, a.application_name, "
+                   "pg_catalog.count(*) FROM pg_catalog.pg_stat_activity a "
+                   "WHERE a.client_addr IS NOT NULL AND a.backend_type = 'client backend' "
+                   "AND a.pid <> pg_catalog.pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    "pg.replicas": "SELECT pg_catalog.host(r.client_addr), r.application_name "
+                   "FROM pg_catalog.pg_stat_replication r WHERE r.client_addr IS NOT NULL ORDER BY 1, 2",
+    "pg.subscriptions": "SELECT d.datname, s.subname, s.subconninfo FROM pg_catalog.pg_subscription s "
+                        "JOIN pg_catalog.pg_database d ON d.oid = s.subdbid ORDER BY 1, 2",
+    # opt-in value sampling (--sample N): the only statement that reads a user table, one
+    # column at a time, at most N values; they go to the validators and are never kept
+    "pg.sample": "SELECT {column}::text FROM {table} WHERE {column} IS NOT NULL LIMIT %s",
     # -- MariaDB / MySQL ---------------------------------------------------------------
     "my.read_only": "SET SESSION TRANSACTION READ ONLY",
     "my.timeout": "SET SESSION max_statement_time = 30",
@@ -64,7 +82,17 @@ STATEMENTS: dict[str, str] = {
                   f"WHERE TABLE_SCHEMA {_MY_USER_DB} ORDER BY 1, 2, 3",
     "my.servers": "SELECT Server_name, Host, Db, Port, Wrapper FROM mysql.servers ORDER BY 1",
     "my.show_create": "SHOW CREATE TABLE {table}",
+    "my.sessions": "SELECT HOST, DB, USER FROM information_schema.PROCESSLIST "
+                   "WHERE ID <> CONNECTION_ID() AND COMMAND NOT IN ('Daemon', 'Binlog Dump', "
+                   "'Binlog Dump GTID') ORDER BY 1, 2, 3",
+    "my.sources": "SHOW ALL SLAVES STATUS",
+    "my.sources_mysql": "SHOW REPLICA STATUS",
+    "my.replicas": "SHOW SLAVE HOSTS",
+    "my.sample": "SELECT CAST({column} AS CHAR) FROM {table} WHERE {column} IS NOT NULL LIMIT %s",
 }
+
+# Statements that read user rows: opt-in only (--sample), values never leave the validators.
+SAMPLING = frozenset({"pg.sample", "my.sample"})
 
 # Every relation a statement may name after FROM / JOIN.
 CATALOG = frozenset({
@@ -73,7 +101,9 @@ CATALOG = frozenset({
     "pg_catalog.pg_foreign_data_wrapper", "pg_catalog.pg_foreign_table", "pg_catalog.pg_views",
     "pg_catalog.pg_matviews", "pg_catalog.pg_proc", "pg_catalog.pg_language",
     "pg_catalog.pg_depend", "information_schema.schemata", "information_schema.tables",
-    "information_schema.columns", "mysql.servers",
+    "information_schema.columns", "mysql.servers", "pg_catalog.pg_stat_activity",
+    "pg_catalog.pg_stat_replication", "pg_catalog.pg_subscription",
+    "information_schema.processlist",
 })
 
 _RELATION = re.compile(r"\b(?:FROM|JOIN)\s+([A-Za-z_][\w.]*)", re.I)
@@ -89,13 +119,22 @@ def mysql_name(*parts: str) -> str:
     return ".".join("`" + p.replace("`", "``") + "`" for p in parts)
 
 
-def run(cursor, name: str, params: tuple = (), table: str | None = None) -> list[tuple]:
+def run(cursor, name: str, params: tuple = (), table: str | None = None,
+        column: str | None = None) -> list[tuple]:
     """Execute the allow-listed statement ``name`` and return its rows.
 
-    ``table`` fills ``SHOW CREATE TABLE`` (a name built by :func:`mysql_name`).
+    ``table`` fills ``SHOW CREATE TABLE`` and the sampling statements, ``column`` the
+    latter (names built by :func:`mysql_name` / ``introspect.pg_ident``).
     """
     sql = STATEMENTS[name]
     if table is not None:
-        sql = sql.format(table=table)
+        sql = sql.format(table=table, column=column)
     cursor.execute(sql, params or None)
     return list(cursor.fetchall()) if cursor.description else []
+
+
+def run_named(cursor, name: str) -> list[dict]:
+    """:func:`run`, each row as ``{column name: value}`` (``SHOW … STATUS`` statements)."""
+    rows = run(cursor, name)
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row)) for row in rows]

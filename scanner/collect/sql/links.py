@@ -7,9 +7,11 @@ that can define or use a link; those are parsed:
   tds_fdw OPTIONS (…)``, ``CREATE FOREIGN TABLE … SERVER s``, ``IMPORT FOREIGN SCHEMA``,
   ``dblink(…)`` / ``dblink_connect(…)`` in views and functions (``CREATE USER MAPPING``
   is recognised and dropped whole: it only holds credentials);
-* Oracle: ``CREATE [PUBLIC] DATABASE LINK x … USING '…'``;
+* Oracle: ``CREATE [PUBLIC] DATABASE LINK x … USING '…'``, and ``name@link`` in
+  synonyms, views and PL/SQL bodies (each use reported with the using object's name);
 * T-SQL: ``sp_addlinkedserver``, ``OPENQUERY(srv, …)`` and four-part names
-  ``srv.db.schema.table`` in views and procedures;
+  ``srv.db.schema.table`` in views and procedures, ``OPENROWSET`` / ``OPENDATASOURCE``
+  with a connection string (``Server=host,port;Database=db``);
 * MySQL / MariaDB: ``ENGINE=FEDERATED CONNECTION='…'`` (URL or ``CREATE SERVER`` name)
   and ``ENGINE=CONNECT … CONNECTION='…'``.
 
@@ -30,7 +32,8 @@ from .targets import Target
 _PREFILTER = re.compile(r"\s*(?:CREATE|ALTER|IMPORT|EXEC|EXECUTE|SELECT|sp_addlinkedserver)\b", re.I)
 _KEYWORDS = re.compile(r"\bSERVER\b|\bdblink|\bDATABASE\s+LINK\b|\bsp_addlinkedserver\b|\bOPENQUERY\b"
                        r"|\bENGINE\s*=\s*(?:FEDERATED|CONNECT)\b|\]\s*\.\s*\["
-                       r"|\w\s*\.\s*\w+\s*\.\s*\w*\s*\.\s*\w", re.I)
+                       r"|\w\s*\.\s*\w+\s*\.\s*\w*\s*\.\s*\w"
+                       r"|\bOPEN(?:ROWSET|DATASOURCE)\b|[\w\"]\s*@\s*[\"A-Za-z]", re.I)
 _CREATE_SERVER = re.compile(r"\s*CREATE\s+SERVER\s+(?:IF\s+NOT\s+EXISTS\s+)?", re.I)
 _FDW = re.compile(r"\bFOREIGN\s+DATA\s+WRAPPER\s+(\S+)", re.I)
 _OPTIONS = re.compile(r"\bOPTIONS\s*\(", re.I)
@@ -47,8 +50,13 @@ _OPENQUERY = re.compile(r"\bOPENQUERY\s*\(\s*([^,\s)]+)", re.I)
 _IDENT = r'(?:\[[^\]]+\]|"[^"]+"|[A-Za-z_][\w$#@-]*)'
 _FOUR_PART = re.compile(rf"(?<![\w\].\"])({_IDENT})\s*\.\s*({_IDENT})\s*\.\s*({_IDENT})?\s*\.\s*({_IDENT})")
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
+_OPENROWSET = re.compile(r"\bOPEN(?:ROWSET|DATASOURCE)\s*\(", re.I)
+_ORA_IDENT = r'(?:"[^"]+"|[A-Za-z_][\w$#]*)'
+_AT_LINK = re.compile(rf"(?<![\w$#@\"]){_ORA_IDENT}(?:\s*\.\s*{_ORA_IDENT})?\s*@\s*"
+                      rf"({_ORA_IDENT}(?:\s*\.\s*{_ORA_IDENT})*)")
 _OBJECT = re.compile(r"\s*(?:CREATE|ALTER)\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:MATERIALIZED\s+)?"
-                     r"(?:VIEW|FUNCTION|PROCEDURE|PROC|TRIGGER|PACKAGE(?:\s+BODY)?)\s+", re.I)
+                     r"(?:VIEW|FUNCTION|PROCEDURE|PROC|TRIGGER|PACKAGE(?:\s+BODY)?|"
+                     r"(?:PUBLIC\s+)?SYNONYM)\s+", re.I)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?", re.I)
 _TABLE_ENGINE = re.compile(r"\bENGINE\s*=\s*(FEDERATED|CONNECT)\b", re.I)
 _CONNECTION = re.compile(r"\bCONNECTION\s*=?\s*('(?:[^'\\]|\\.|'')*')", re.I)
@@ -311,6 +319,20 @@ class LinkFinder:
                                                 _Server(line, db, "dblink", lits[0], t, used=True))
             else:
                 self.pending.append((line, db, conninfo.lower(), "dblink", obj or conninfo, None))
+        if self.engine == "oracle" and "@" in text:
+            bare = _LITERAL.sub("''", text)              # an e-mail in a string is no link
+            for m in _AT_LINK.finditer(bare):
+                link = ".".join(unquote(p) for p in re.split(r"\s*\.\s*", m.group(1)))
+                self.pending.append((line, db, link, "oracle", obj, None))
+        blanked = (_LITERAL.sub(lambda m: "'" + " " * (len(m.group()) - 2) + "'", text)
+                   if _OPENROWSET.search(text) else "")      # same offsets, literals emptied
+        for m in _OPENROWSET.finditer(blanked):
+            lits = [v for v in (literal(t) for t in tokens(text[m.end():m.end() + 4096])[:8])
+                    if v is not None]
+            t = next((odbc for v in lits if "=" in v and (odbc := targets.odbc(v))), None)
+            if t is not None:
+                self.found.append(Link(line, db, "openrowset", obj,
+                                       Target(t.host, t.port, t.database, t.engine or "sqlserver")))
         if self.engine == "sqlserver" or _OPENQUERY.search(text):
             bare = _LITERAL.sub("''", text)              # names inside strings are not refs
             for m in _OPENQUERY.finditer(bare):

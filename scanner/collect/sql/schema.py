@@ -48,6 +48,7 @@ class SchemaBuilder:
         self.declared: set[str] = set()
         self.first_line: dict[str, int] = {}
         self.tables: dict[tuple[str, str, str], dict] = {}
+        self._last_insert: tuple = ((None, None, None), None)   # (head, db, schema) → entry
 
     # -- following the current database ----------------------------------------------
 
@@ -65,6 +66,10 @@ class SchemaBuilder:
                 db = _DBNAME_IN_CONNSTR.search(m.group(1))
                 self._switch(unquote(db.group(1) if db else arg, lower=False), st.line)
             return
+        if st.kind == "insert" and self._last_insert[0] == (text, self.current, self.schema):
+            entry = self._last_insert[1]         # per-row INSERT dumps: the same head again
+            entry["rows"] = (entry.get("rows") or 0) + (st.rows or 0)
+            return
         if st.kind in ("copy", "insert"):
             rx = _COPY if st.kind == "copy" else _INSERT
             m = rx.match(text)
@@ -74,6 +79,8 @@ class SchemaBuilder:
                     entry = self._table(got[0], st.line)
                     if entry is not None:
                         entry["rows"] = (entry.get("rows") or 0) + (st.rows or 0)
+                        if st.kind == "insert":
+                            self._last_insert = ((text, self.current, self.schema), entry)
                         if st.kind == "copy" and not entry["columns"]:
                             body = paren_body(text, got[1])
                             if body and text[got[1]:].lstrip().startswith("("):

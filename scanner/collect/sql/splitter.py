@@ -124,6 +124,22 @@ def _tuple_pattern(backslash: bool) -> re.Pattern:
 
 # one tuple and its separator, without and with backslash escapes in strings
 _TUPLES = {False: _tuple_pattern(False), True: _tuple_pattern(True)}
+
+
+def _row_pattern(backslash: bool) -> re.Pattern:
+    """A whole one-row ``INSERT [INTO] t [(cols)] VALUES (…)[;]`` line, as SQL Developer,
+    SSMS and ``mysqldump --skip-extended-insert`` write them: group ``head`` is the text up
+    to ``VALUES``, group ``table`` the table name. A tuple with nested parentheses, a
+    comment after it or a second tuple does not match (the state machine reads it)."""
+    one = _tuple_pattern(backslash).pattern.split(r"\s*+(?:,")[0]
+    # case-insensitive keywords only: IGNORECASE on the whole pattern slows the negated
+    # character classes (case folding per character): ~1.4x per row measured
+    return re.compile(rf"(?P<lead>\s*+)(?P<head>(?i:INSERT)[ \t]+(?:(?i:INTO)[ \t]+)?(?P<table>[^\s(;]+)"
+                      rf"[ \t]*(?:\([^()'\";]*\)[ \t]*)?(?i:VALUES))[ \t]*{one}[ \t]*;?[ \t]*\r?\n")
+
+
+# one single-row INSERT line (the fast path for per-row dumps), without and with backslashes
+_ROWS = {False: _row_pattern(False), True: _row_pattern(True)}
 _SPACE = re.compile(r"\s*")
 _ESCAPED = {q: re.compile(r"[\\" + q + "]") for q in "'\"`"}
 
@@ -314,12 +330,31 @@ class Splitter:
         self.line += buf.count("\n", pos, to)
         return to
 
+    def _rows(self, buf: str, pos: int, safe: int, out: list) -> int:
+        """Fast path at a statement boundary: one-row INSERT lines, each matched by one
+        regex call instead of character by character, appended to ``out`` as ``insert``
+        statements of one row (values never kept). Returns where the run ends."""
+        rx = _ROWS[self.backslash]
+        while (m := rx.match(buf, pos, safe)) is not None:
+            line = self.line + m.group("lead").count("\n")
+            out.append(Statement(line, m.group("head"), "insert", 1))
+            self.line += buf.count("\n", pos, m.end())
+            pos = m.end()
+        return pos
+
     def _scan(self, buf: str, pos: int, eof: bool):
         n = len(buf)
         safe = n if eof else n - MARGIN
         while pos < n:
             st = self.state
             if st == "code":
+                k = _SPACE.match(buf, pos, safe).end() if not self.pieces and pos < safe else -1
+                if k >= 0 and buf[k:k + 1] in ("I", "i") and self.delimiter == ";":
+                    rows: list[Statement] = []
+                    pos = self._rows(buf, pos, safe, rows)
+                    if rows:
+                        yield from rows
+                        continue
                 m = self._rx.search(buf, pos)
                 if m is None or (not eof and m.end() > safe):
                     stop = n if eof else max(pos, safe)
@@ -467,6 +502,8 @@ class Splitter:
             if self.depth == 0 and self.counting and self.gap.strip() in ("", ","):
                 self.gap = ""
                 # fast path: whole tuples matched one regex call each, ending before limit
+                # (measured faster than one possessive run match + counting "(" with the
+                # literals deleted: 20.5 vs 15.8 MB/s on pg_dump INSERTs)
                 step = _TUPLES[self.backslash].scanner(buf, s, limit)
                 end, count = s, 0
                 while (m := step.match()) is not None:

@@ -13,7 +13,9 @@ import pytest
 
 RUN = f"_{os.getpid()}"    # one name set per test process: parallel runs never collide
 CANARIES = ["DUPONT-CANARY Jeanne", "MARTIN-CANARY Paul", "Mdp-CANARY-4242", "Fed-CANARY-8841",
-            "Mauvais-CANARY-pw", "Bon-CANARY-pw"]
+            "Mauvais-CANARY-pw", "Bon-CANARY-pw", "Sub-CANARY-7731", "Repl-CANARY-5519"]
+SUBSCRIPTION = "hdscan_lab_live_sub" + RUN.replace("-", "_")
+MY_REPLICATION = "hdscan_lab_live_repl" + RUN     # a named replication connection, never started
 
 PG_DPI, PG_DWH = "hdscan_lab_live_dpi" + RUN, "hdscan_lab_live_entrepot" + RUN
 PG_READER = "hdscan_lab_live_reader" + RUN
@@ -36,16 +38,66 @@ def _pg(dbname="postgres"):
         pytest.skip(f"PostgreSQL not reachable on 127.0.0.1:5432 as postgres: {exc}")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale(names, mine) -> list[str]:
+    """``hdscan_lab_*_<pid>`` names left by test processes that are gone (crashed runs)."""
+    out = []
+    for name in names:
+        head, _, pid = name.rpartition("_")
+        if name.startswith("hdscan_lab_") and head and pid.isdigit() and name not in mine \
+                and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            out.append(name)
+    return sorted(out)
+
+
+def _pg_drop_database(admin, db):
+    """Drop ``db``, its logical-replication subscriptions first (they block DROP DATABASE)."""
+    subs = admin.execute("SELECT s.subname FROM pg_subscription s JOIN pg_database d "
+                         "ON d.oid = s.subdbid WHERE d.datname = %s", (db,)).fetchall()
+    if subs:
+        with _pg(db) as c:
+            for (sub,) in subs:
+                c.execute(f'ALTER SUBSCRIPTION "{sub}" DISABLE')
+                c.execute(f'ALTER SUBSCRIPTION "{sub}" SET (slot_name = NONE)')
+                c.execute(f'DROP SUBSCRIPTION "{sub}"')
+    admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
 def _pg_drop(admin):
     for db in (PG_DWH, PG_DPI):
-        admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        _pg_drop_database(admin, db)
     admin.execute(f'DROP ROLE IF EXISTS "{PG_READER}"')
+
+
+def _pg_drop_stale(admin):
+    """Databases and roles of earlier test processes that died before their teardown."""
+    dbs = [r[0] for r in admin.execute("SELECT datname FROM pg_database "
+                                       "WHERE datname LIKE 'hdscan\\_lab\\_%'").fetchall()]
+    for db in stale(dbs, {PG_DWH, PG_DPI}):
+        _pg_drop_database(admin, db)
+    roles = [r[0] for r in admin.execute("SELECT rolname FROM pg_roles "
+                                         "WHERE rolname LIKE 'hdscan\\_lab\\_%'").fetchall()]
+    for role in stale(roles, {PG_READER}):
+        try:
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        except Exception:       # still owns objects elsewhere: left for its owner
+            pass
 
 
 @pytest.fixture(scope="session")
 def pg_lab():
     """Two databases: the DPI (patients, stays) and a warehouse linked to it (fdw, dblink)."""
     admin = _pg()
+    _pg_drop_stale(admin)
     _pg_drop(admin)
     try:
         for db in (PG_DPI, PG_DWH):
@@ -63,6 +115,9 @@ def pg_lab():
             c.execute("INSERT INTO dossier.sejour SELECT 'N' || g, 'P1', DATE '2026-01-01' + g, 'I21.0' "
                       "FROM generate_series(1, 40) g")
             c.execute("ANALYZE")
+            # wal_level is 'replica' here (changing it needs a restart): a publication is
+            # created all the same (with a warning), its subscription below never connects
+            c.execute("CREATE PUBLICATION pub_patients FOR TABLE patient")
         with _pg(PG_DWH) as c:
             c.execute("CREATE EXTENSION postgres_fdw")
             try:
@@ -87,8 +142,11 @@ def pg_lab():
                           "BEGIN RETURN (SELECT n FROM dblink('host=dpi-db01.ch-example.local "
                           "port=5433 dbname=dpi', 'SELECT count(*) FROM dossier.sejour') AS t(n bigint)); "
                           "END $$")
+            c.execute(f"CREATE SUBSCRIPTION {SUBSCRIPTION} CONNECTION 'host=127.0.0.1 port=5432 "
+                      f"dbname={PG_DPI} user=postgres password=Sub-CANARY-7731' "
+                      "PUBLICATION pub_patients WITH (connect = false, enabled = false)")
             c.execute("ANALYZE")
-        yield {"dblink": dblink, "dpi": PG_DPI, "dwh": PG_DWH, "reader": PG_READER}
+        yield {"dblink": dblink, "subscription": SUBSCRIPTION, "dpi": PG_DPI, "dwh": PG_DWH, "reader": PG_READER}
     finally:
         _pg_drop(admin)
         admin.close()
@@ -104,6 +162,10 @@ def _my(**kw):
 
 
 def _my_drop(cur):
+    try:
+        cur.execute(f"RESET SLAVE '{MY_REPLICATION}' ALL")
+    except Exception:          # no such connection: nothing to drop
+        pass
     for db in (MY_LABO, MY_GAM):
         cur.execute(f"DROP DATABASE IF EXISTS `{db}`")
     for user in (MY_FED_USER, MY_LOGIN, MY_AUDIT):
@@ -116,6 +178,9 @@ def my_lab():
     """A GAM database and a lab database reading it through FEDERATED tables."""
     conn = _my()
     cur = conn.cursor()
+    cur.execute("SHOW DATABASES LIKE 'hdscan\\_lab\\_%'")
+    for db in stale([r[0] for r in cur.fetchall()], {MY_GAM, MY_LABO}):
+        cur.execute(f"DROP DATABASE IF EXISTS `{db}`")
     _my_drop(cur)
     try:
         cur.execute(f"CREATE DATABASE `{MY_GAM}`")
@@ -159,7 +224,11 @@ def my_lab():
         for db, table in ((MY_GAM, "patient_gam"), (MY_GAM, "facture"), (MY_LABO, "resultat")):
             cur.execute(f"ANALYZE TABLE `{db}`.`{table}`")
             cur.fetchall()
-        yield {"federated": federated, "gam": MY_GAM, "labo": MY_LABO, "login": MY_LOGIN, "audit": MY_AUDIT}
+        # a real replication connection definition (CHANGE MASTER), never started: what
+        # SHOW ALL SLAVES STATUS shows on a replica of gam-db01
+        cur.execute(f"CHANGE MASTER '{MY_REPLICATION}' TO MASTER_HOST='127.0.0.2', MASTER_PORT=3307, "
+                    "MASTER_USER='repl', MASTER_PASSWORD='Repl-CANARY-5519'")
+        yield {"federated": federated, "replication": MY_REPLICATION, "gam": MY_GAM, "labo": MY_LABO, "login": MY_LOGIN, "audit": MY_AUDIT}
     finally:
         _my_drop(cur)
         conn.close()

@@ -54,6 +54,8 @@ def test_fdw_and_dblink_links_of_the_warehouse(pg_lab):
     assert [(t["name"], t["columns"], t["rows"]) for t in schema["tables"]] == \
         [("stats_sejour", ["annee", "nb_sejours"], 25)]      # the foreign table is a link
     expected = [(PG_DWH, "postgres_fdw", "public.patient_distant", "127.0.0.1", 5432, PG_DPI,
+                 "postgresql"),
+                (PG_DWH, "logical-replication", pg_lab["subscription"], "127.0.0.1", 5432, PG_DPI,
                  "postgresql")]
     if pg_lab["dblink"] is True:
         expected += [(PG_DWH, "dblink", "public.compte_sejours", "dpi-db01.ch-example.local", 5433,
@@ -76,8 +78,12 @@ def test_a_role_without_select_on_any_table_reads_the_same_catalogue(pg_lab):
             c.execute("SELECT * FROM stats_sejour")
     as_reader = introspect(f"postgresql://{PG_READER}@127.0.0.1:5432/{PG_DWH}")
     as_admin = introspect(URL)
-    assert as_reader.observations == as_admin.observations
-    assert as_reader.digest == as_admin.digest
+
+    def catalogue(obs):      # subscriptions' conninfo is superuser-only: the reader is told
+        return [o for o in obs if o.kind == "db_schema" or
+                (o.kind == "db_link" and o.data["mechanism"] != "logical-replication")]
+    assert catalogue(as_reader.observations) == catalogue(as_admin.observations)
+    assert any("subscriptions not read" in w for w in as_reader.warnings)
 
 
 def test_every_database_of_the_server_when_the_url_names_none(pg_lab):
@@ -140,3 +146,80 @@ def test_the_warehouse_link_to_the_dpi_is_a_graph_edge(pg_lab, tmp_path):
     assert g.nodes[src]["name"] == PG_DWH and g.nodes[dst]["name"] == PG_DPI
     assert "patient_distant" in " ".join(g.edges[src, dst, "db_link"]["objects"])
     assert g.nodes[dst]["rows"] == 43 and "nom_naissance" in g.nodes[dst]["columns"]
+
+
+def test_subscription_is_a_link_to_the_publisher_without_its_password(pg_lab, canaries):
+    got = introspect(URL)
+    (sub,) = [o for o in got.observations if o.kind == "db_link"
+              and o.data["mechanism"] == "logical-replication"]
+    assert (sub.data["source_database"], sub.data["target_host"], sub.data["target_port"],
+            sub.data["target_database"], sub.data["object"]) == \
+        (PG_DWH, "127.0.0.1", 5432, PG_DPI, pg_lab["subscription"])
+    assert sub.evidence.location == f"subscription {pg_lab['subscription']}"
+    text = repr([o.to_dict() for o in got.observations])
+    assert not [c for c in canaries if c in text] and "password" not in text
+
+
+def test_client_sessions_are_flows_with_their_application(pg_lab, tmp_path):
+    """Two real sessions with a distinctive application_name become client → server flows."""
+    import psycopg
+
+    from scanner import pipeline
+
+    app = f"hdscan-hH-probe-{os.getpid()}"
+    sessions = [psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname=PG_DWH,
+                                application_name=app) for _ in range(2)]
+    try:
+        got = introspect(URL)
+        runner = CliRunner()
+        assert runner.invoke(main, ["introspect", URL, "-o", str(tmp_path)]).exit_code == 0
+    finally:
+        for c in sessions:
+            c.close()
+    protos = [o for o in got.observations if o.kind == "protocol"
+              and o.data["facts"].get("application_name") == app]
+    assert [(o.data["client_ip"], o.data["server_port"], o.data["facts"]["database"],
+             o.data["facts"]["user"]) for o in protos] == [("127.0.0.1", 5432, PG_DWH, "postgres")]
+    assert protos[0].evidence.location == "pg_stat_activity"
+    flows = [o for o in got.observations if o.kind == "flow"]
+    assert flows and all(o.data["server_ip"] == "127.0.0.1" for o in flows)
+    assert sum(o.data["connections"] for o in flows if o.data["client_ip"] == "127.0.0.1") >= 2
+    assert not [o for o in got.observations if o.kind == "protocol"
+                and o.data["facts"].get("application_name") == "hdscan-introspect"]
+    g = pipeline.stage_graph(tmp_path)
+    edges = [(u, v, d) for u, v, d in g.edges(data=True) if d["kind"] == "flow"]
+    assert any(d["port"] == 5432 and d["protocol"] == "postgresql" for u, v, d in edges)
+    dbs = [n for n, d in g.nodes(data=True) if d["kind"] == "database" and d.get("name") == PG_DWH]
+    assert dbs
+
+
+def test_streaming_replicas_become_flows_from_the_replica():
+    """pg_stat_replication rows (none on this lab server: wal_level replica, no standby)."""
+    from scanner.collect.live.peers import Peers, observations
+
+    peers = Peers(server_ip="10.20.1.10", replicas=[("10.20.1.11", "dpi_standby"), (None, "x")])
+    obs = observations(peers, host="dpi-db01", port=5432, engine="postgresql", collector="pg-live",
+                       version="1", source="postgresql://dpi-db01:5432/", ok=lambda v: bool(v))
+    assert sorted((o.kind, o.data["client_ip"], o.data["server_ip"], o.data["server_port"],
+                   o.evidence.location) for o in obs) == [
+        ("flow", "10.20.1.11", "10.20.1.10", 5432, "pg_stat_replication"),
+        ("protocol", "10.20.1.11", "10.20.1.10", 5432, "pg_stat_replication")]
+    (proto,) = [o for o in obs if o.kind == "protocol"]
+    assert proto.data["facts"] == {"application_name": "dpi_standby"}
+
+
+def test_db_scan_is_introspect(pg_lab, tmp_path):
+    """`hdscan db scan URL` (the issue's name) stores what `hdscan introspect URL` stores."""
+    runner = CliRunner()
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert runner.invoke(main, ["db", "scan", URL, "--as-host", "dwh-db01", "-o", str(a)]).exit_code == 0
+    assert runner.invoke(main, ["introspect", URL, "--as-host", "dwh-db01", "-o", str(b)]).exit_code == 0
+
+    def stored(d):
+        db = sqlite3.connect(d / "store.sqlite")
+        try:
+            return sorted(r for r in db.execute("SELECT kind, data FROM observations")
+                          if r[0] in ("db_schema", "db_link"))
+        finally:
+            db.close()
+    assert stored(a) == stored(b) and stored(a)

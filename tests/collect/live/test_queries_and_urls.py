@@ -19,13 +19,20 @@ LIVE = Path(queries.__file__).parent
 @pytest.mark.parametrize("name", sorted(queries.STATEMENTS))
 def test_every_statement_reads_only_the_catalogue(name):
     sql = queries.STATEMENTS[name]
-    assert re.match(r"(SELECT|SET SESSION|SHOW CREATE TABLE)\b", sql), sql
+    assert re.match(r"(SELECT|SET SESSION|SHOW CREATE TABLE|SHOW ALL SLAVES STATUS$|"
+                    r"SHOW REPLICA STATUS$|SHOW SLAVE HOSTS$)", sql), sql
+    if name in queries.SAMPLING:        # the opt-in sampling shape: one column, bounded
+        assert re.fullmatch(r"SELECT (\{column\}::text|CAST\(\{column\} AS CHAR\)) FROM \{table\} "
+                            r"WHERE \{column\} IS NOT NULL LIMIT %s", sql), sql
+        return
     rels = queries.relations(sql)
     assert rels <= queries.CATALOG, rels - queries.CATALOG
     if sql.startswith("SELECT") and not rels:       # a bare function call: catalogue ones only
         calls = re.findall(r"([\w.]+)\s*\(", sql[len("SELECT"):])
         assert calls and all(c.startswith("pg_catalog.") for c in calls), calls
     low = sql.lower()
+    # activity views: addresses and names only, never the statement text
+    assert not re.search(r"\b(query|info)\b", low.replace("information_schema", "")), name
     for secret in ("pg_user_mapping", "umoptions", "password", "username", "mysql.user",
                    "pg_authid", "pg_shadow"):
         assert secret not in low, f"{name} touches {secret}"
@@ -116,3 +123,34 @@ def test_catalogue_to_observations_keeps_names_counts_and_link_targets_only():
                       "foreign table public.patient")]
     assert all(o.evidence.source == "postgresql://127.0.0.1:5432/entrepot" for o in obs)
     assert "CANARY" not in repr([o.to_dict() for o in obs])
+
+
+def test_peers_become_flows_links_and_config_refs_without_secrets():
+    from scanner.collect.live.peers import Peers, address, observations as peer_obs
+
+    assert address("10.1.2.3:51234") == "10.1.2.3" and address("[fe80::1]:5000") == "fe80::1"
+    assert address("localhost") is None and address(None) is None
+    peers = Peers(server_ip="10.20.1.30", session_place="information_schema.PROCESSLIST")
+    peers.session("10.20.2.5:40000", "gam", "app", None)
+    peers.session("10.20.2.5:40002", "gam", "app", None)
+    peers.session("localhost", "gam", "root", None)            # a socket session: no address
+    peers.subscriptions = [("eds", "sub_dpi", "host=dpi-db01 port=5433 dbname=dpi user=r "
+                                               "password=Sub-Secret-1")]
+    peers.sources = [("gam_a", "gam-db02.ch.local", 3307)]
+    peers.registered = [("gam-db03", 3306, 7)]
+    obs = peer_obs(peers, host="gam-db01", port=3306, engine="mysql", collector="mariadb-live",
+                   version="2", source="mysql://gam-db01:3306/", ok=lambda v: bool(v))
+    by = {}
+    for o in obs:
+        by.setdefault(o.kind, []).append(o.data)
+    assert by["flow"] == [dict(client_ip="10.20.2.5", server_ip="10.20.1.30", server_port=3306,
+                               transport="tcp", connections=2, direction_source="listener",
+                               confidence="high")]
+    assert [p["facts"] for p in by["protocol"]] == [{"database": "gam"}]     # mysql: no user kept
+    (link,) = by["db_link"]
+    assert (link["mechanism"], link["source_database"], link["target_host"], link["target_port"],
+            link["target_database"], link["object"]) == ("logical-replication", "eds", "dpi-db01",
+                                                         5433, "dpi", "sub_dpi")
+    assert sorted((c["host"], c["target_host"], c["target_port"]) for c in by["config_ref"]) == [
+        ("gam-db01", "gam-db02.ch.local", 3307), ("gam-db03", "gam-db01", 3306)]
+    assert "Secret" not in repr([o.to_dict() for o in obs])

@@ -119,3 +119,35 @@ def test_not_a_host_gives_no_target():
     assert targets.clean_host("$(SERVER)") is None
     assert targets.libpq("dbname=x") is None
     assert targets.oracle("(DESCRIPTION=(CONNECT_DATA=(SID=X)))") is None
+
+
+def test_oracle_uses_of_a_link_in_synonyms_views_and_plsql():
+    sql = """
+    CREATE DATABASE LINK "GAM_LNK" CONNECT TO ro IDENTIFIED BY "Pw-CANARY" USING 'gam-ora01:1521/GAM';
+    CREATE SYNONYM "DPI"."PATIENT_GAM" FOR "GAM"."PATIENT"@"GAM_LNK";
+    CREATE OR REPLACE VIEW dpi.v_sejours AS SELECT * FROM sejour@gam_lnk s WHERE s.mail <> 'x@gam_lnk';
+    CREATE PUBLIC SYNONYM factures FOR compta.facture@compta_lnk;
+    CREATE OR REPLACE VIEW dpi.v_mail AS SELECT 'contact@gam_lnk' AS m FROM dual;
+    """
+    assert find("oracle", sql) == [
+        ("oracle_dblink", "dpi.patient_gam", "gam-ora01", 1521, "GAM", "oracle"),
+        ("oracle_dblink", "dpi.v_sejours", "gam-ora01", 1521, "GAM", "oracle"),
+    ]
+
+
+def test_openrowset_and_opendatasource_connection_strings():
+    sql = """
+    CREATE VIEW dbo.v_labo AS SELECT * FROM OPENROWSET('SQLNCLI',
+        'Server=labo-sql01,1444;Database=Labo;Uid=u;Pwd=Pw-CANARY;', 'SELECT 1') AS a
+    GO
+    CREATE VIEW dbo.v_gef AS SELECT * FROM OPENDATASOURCE('MSOLEDBSQL',
+        'Data Source=gef-sql01;Initial Catalog=Gef;Integrated Security=SSPI').Gef.dbo.t
+    GO
+    CREATE VIEW dbo.v_doc AS SELECT 'OPENROWSET(''SQLNCLI'', ''Server=leurre01;'')' AS d
+    GO
+    """
+    got = find("sqlserver", sql)
+    assert ("openrowset", "dbo.v_labo", "labo-sql01", 1444, "Labo", "sqlserver") in got
+    assert ("openrowset", "dbo.v_gef", "gef-sql01", None, "Gef", "sqlserver") in got
+    assert not [g for g in got if g[2] == "leurre01"]
+    assert "CANARY" not in repr(got)

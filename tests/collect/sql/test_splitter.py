@@ -204,3 +204,24 @@ def test_copy_end_finder_agrees_with_the_line_anchored_definition():
         pos = rnd.randint(0, len(buf))
         m = definition.search(buf, pos)
         assert _copy_end(buf, pos) == ((m.start(), m.end()) if m else None), (buf, pos)
+
+
+def test_one_row_insert_lines_are_one_statement_each_whatever_the_chunking():
+    """The per-row fast path (SQL Developer, SSMS, --skip-extended-insert dumps)."""
+    ora = ("Insert into GAM.P (ID,NOM) values ('1','a;b');\n"
+           "Insert into GAM.P (ID,NOM) values ('2','multi\nline; text');\n"
+           "\n"
+           "Insert into GAM.P (ID,NOM) values ('3',to_date('2020','YYYY'));\n"
+           "Insert into GAM.Q (ID) values ('4'); -- trailing comment\n"
+           "CREATE SYNONYM s FOR t@l;\n")
+    assert split_all_chunkings(ora, **_opts("oracle")) == [
+        (1, "insert", 1, "Insert into GAM.P (ID,NOM) values"),
+        (2, "insert", 1, "Insert into GAM.P (ID,NOM) values"),
+        (5, "insert", 1, "Insert into GAM.P (ID,NOM) values"),
+        (6, "insert", 1, "Insert into GAM.Q (ID) values"),
+        (7, "sql", None, "CREATE SYNONYM s FOR t@l"),
+    ]
+    my = "INSERT INTO `t` VALUES (1,'it\\'s (x)');\nINSERT INTO `t` VALUES (2,'b'),(3,'c');\n"
+    assert [(g[1], g[2]) for g in split_all_chunkings(my, **_opts("mysql"))] == \
+        [("insert", 1), ("insert", 2)]
+
