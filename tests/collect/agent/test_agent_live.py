@@ -5,9 +5,11 @@ sampler killed with -9 and resumed."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -190,22 +192,68 @@ def test_sigterm_flushes_before_leaving(tmp_path):
     assert json.loads(out.read_text())["samples"] >= 2
 
 
+def _reachable_by_others(path: Path) -> bool:
+    """Every folder above ``path`` can be entered, and ``path`` read, by any user."""
+    real = Path(os.path.realpath(path))
+    return all(d.stat().st_mode & 0o001 for d in real.parents) and bool(real.stat().st_mode & 0o004)
+
+
+def _interpreter_for_others(folder: Path) -> tuple[str, dict]:
+    """A Python and environment another user can run hdscan's agent with.
+
+    This interpreter when others can reach it; else the system's ``/usr/bin/python3`` of
+    the same version, with hdscan and the third-party packages the agent imports copied
+    into ``folder`` (pyenv keeps its interpreters under /root, mode 700).
+    """
+    if _reachable_by_others(Path(sys.executable)):
+        return sys.executable, dict(os.environ)
+    system = Path("/usr/bin/python3")
+    probe = subprocess.run([str(system), "-c", "import sys; print(sys.version_info[:2])"],
+                           capture_output=True, text=True) if system.exists() else None
+    if probe is None or probe.stdout.strip() != str(tuple(sys.version_info[:2])):
+        pytest.skip("no Python of this version that an unprivileged user can run")
+    code = ("import sys, scanner.cli, scanner.collect.agent.loop; print(' '.join(sorted("
+            "{m.split('.')[0] for m, v in sys.modules.items() "
+            "if 'site-packages' in (getattr(v, '__file__', None) or '')})))")
+    names = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split()
+    lib = folder / "lib"
+    shutil.copytree(ROOT / "scanner", lib / "scanner",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(origin.parent, lib / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, lib / origin.name)
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYENV", "PYTHON"))}
+    env["PYTHONPATH"] = str(lib)
+    return str(system), env
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
-def test_unprivileged_run_says_what_it_could_not_see(tmp_path):
+def test_unprivileged_run_says_what_it_could_not_see():
     nobody = 65534
-    if not os.access(sys.executable, os.X_OK) or any(
-            not (Path(p).stat().st_mode & 0o005) for p in (sys.executable, *Path(sys.executable).parents)
-            if Path(p).exists() and Path(p).is_dir()):
-        pytest.skip("this Python is not reachable by an unprivileged user")
-    folder = Path(os.path.realpath("/tmp")) / f"hdscan-agent-{os.getpid()}"
-    folder.mkdir(mode=0o777, exist_ok=True)
-    os.chmod(folder, 0o777)
-    out = folder / "agent.json"
-    done = subprocess.run([sys.executable, "-m", "scanner", "agent", "-q", "-o", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120, user=nobody)
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(out.read_text())
-    assert any(x.startswith("unprivileged:") for x in doc["limitations"])
-    assert any(x.startswith("processes:") for x in doc["limitations"])
-    out.unlink()
-    folder.rmdir()
+    folder = Path(os.path.realpath("/tmp")) / f"hdscan-agent-unpriv-{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o755)
+    try:
+        python, env = _interpreter_for_others(folder)
+        work = folder / "out"
+        work.mkdir()
+        os.chown(work, nobody, nobody)
+        out = work / "agent.json"
+        done = subprocess.run([python, "-m", "scanner", "agent", "-q", "-o", str(out)],
+                              cwd=folder, env=env, capture_output=True, text=True, timeout=120,
+                              user=nobody, group=nobody, extra_groups=[])
+        assert done.returncode == 0, done.stderr
+        doc = json.loads(out.read_text())
+        assert any(x.startswith("unprivileged:") for x in doc["limitations"])
+        assert any(x.startswith("processes:") for x in doc["limitations"])
+        # it still saw this host's listening sockets and connections of its own kind
+        assert doc["host"]["hostname"] == socket.gethostname()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
