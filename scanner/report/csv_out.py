@@ -33,10 +33,13 @@ COLUMNS = {
     "findings.csv": [("severity", "severity"), ("entity", "entity"), ("finding", "title"),
                      ("because", "because"), ("rule", "rule"), ("id", "id")],
     "waves.csv": [("number", "number"), ("name", "name"), ("groups", "groups"), ("hosts", "hosts"),
-                  ("data_bytes", "data_bytes"), ("window", "window"), ("reasons", "reasons")],
+                  ("data_bytes", "data_bytes"), ("window", "window"), ("reasons", "reasons"),
+                  ("transfer_seconds", "transfer_seconds"), ("fit", "fit"), ("preseed_bytes", "preseed_bytes")],
     "firewall-matrix.csv": [("source", "source"), ("destination", "destination"), ("port", "port"),
-                            ("protocol", "protocol"), ("from_wave", "from_wave"),
-                            ("until_wave", "until_wave"), ("reason", "reason")],
+                            ("transport", "transport"), ("protocol", "protocol"), ("kind", "kind_label"),
+                            ("from_wave", "from_wave"), ("until_wave", "until_wave"),
+                            ("connections", "connections"), ("bytes", "bytes"), ("flows_count", "flows"),
+                            ("evidence", "evidence"), ("reason", "reason")],
 }
 
 
@@ -82,11 +85,21 @@ def flow_rows(g) -> list[dict]:
 
 
 def _wave_table(plan: dict, lang: str) -> list[dict]:
+    """Wave rows with raw numbers (bytes, seconds) for a spreadsheet; ``fit`` in words and
+    the pre-seed amount in bytes (the column ``hdscan plan check`` reads back)."""
+    words = catalogue(lang)
     rows = model.wave_rows(plan, lang)
     raw = model.waves(plan)
     for row, wave in zip(rows, raw):
         row["data_bytes"] = wave.get("data_bytes")
+        row["fit"] = {True: words["yes"], False: words["no"]}.get(row["fits"], "")
     return rows
+
+
+def _firewall_table(plan: dict, lang: str) -> list[dict]:
+    """The firewall matrix (``plan["firewall"]``, else the hybrid flows), kinds in words."""
+    words = catalogue(lang)
+    return [r | {"kind_label": words.get("fw_" + r["kind"], r["kind"])} for r in model.firewall_rows(plan)]
 
 
 def tables(g, tags: dict, plan: dict, lang: str) -> dict[str, list[dict]]:
@@ -96,7 +109,7 @@ def tables(g, tags: dict, plan: dict, lang: str) -> dict[str, list[dict]]:
         "flows.csv": flow_rows(g),
         "findings.csv": model.findings(tags, lang),
         "waves.csv": _wave_table(plan, lang),
-        "firewall-matrix.csv": model.hybrid_rows(plan),
+        "firewall-matrix.csv": _firewall_table(plan, lang),
     }
 
 

@@ -28,9 +28,11 @@ from . import dot, model
 from .i18n import DEFAULT_LANG, catalogue
 from .mapdata import map_data, script_json
 from .svg import render_many, render_svg
+from .tables import firewall_table, inputs_table, systems_table, waves_table
 
 TEMPLATE = "report.html.j2"
 SCRIPT = "map.js"
+TABLES_SCRIPT = "tables.js"
 MAPS = "maps"
 INLINE_BUDGET = 4_000_000
 MAX_WAVE_MAPS = 60  # waves drawn before/after; past them, the interactive map's wave filter
@@ -99,7 +101,7 @@ def report_model(g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG
         "findings": model.findings(tags, lang),
         "waves": model.wave_rows(plan, lang),
         "stays": model.stay_rows(plan),
-        "hybrid": model.firewall_rows(plan),
+        "hybrid": model.firewall_view(plan, lang),
         "external": model.external_rows(plan),
         "meta": model.provenance(meta),
         "collapsed": len(model.host_ids(g)) > dot.COLLAPSE_ABOVE,
@@ -119,8 +121,16 @@ def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_sv
     focus = focus or {"apps": [], "waves": [], "skipped": 0}
     view = report_model(g, tags, plan, meta, lang, focus)
     script = (data_dir("reports") / SCRIPT).read_text(encoding="utf-8")
+    tables_script = (data_dir("reports") / TABLES_SCRIPT).read_text(encoding="utf-8")
+    words = catalogue(lang)
     view |= {
-        "t": catalogue(lang),
+        "t": words,
+        "systems_json": Markup(script_json(systems_table(view["systems"], words))),
+        "firewall_json": Markup(script_json(firewall_table(view["hybrid"]))),
+        "inputs_json": Markup(script_json(inputs_table(view["meta"]["inputs"]))),
+        "waves_json": Markup(script_json(waves_table(view["waves"]))),
+        "tables_words": Markup(script_json({k: words[k] for k in ("table_page", "colon")})),
+        "tables_script": Markup(tables_script.replace("</", "<\\/")),
         "estate_svg": Markup(estate_svg),
         "waves_svg": Markup(waves_svg),
         "map_filters": view["map"]["filters"],

@@ -4,7 +4,8 @@ its plan in one sorted, deterministic JSON document for other tools.
 Fields are documented in ``docs/json-export.md`` and described by
 ``reports/hdscan-export.schema.json``.  Nothing is decided here: nodes and edges are the
 graph's, ``tags``/``findings`` are ``tags.json``'s, ``groups``/``stays``/``external``/
-``waves``/``hybrid_flows`` are ``plan.json``'s, each only sorted.
+``waves`` (with their ``transfer`` and ``checklist``)/``hybrid_flows``/``firewall`` are
+``plan.json``'s, each only sorted.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def export(g, tags: dict, plan: dict, meta: dict) -> dict:
     flows = sorted((_plain(x) for x in plan.get("hybrid_flows", []) or []),
                    key=lambda f: (str(f.get("source")), str(f.get("destination")), str(f.get("port")),
                                   str(f.get("protocol")), _key(f)))
+    fw = plan.get("firewall")
+    rules = fw.get("rules") if isinstance(fw, dict) else fw
+    firewall = sorted((_plain(x) for x in rules or [] if isinstance(x, dict)),
+                      key=lambda f: (str(f.get("source")), str(f.get("destination")), str(f.get("port")),
+                                     str(f.get("protocol")), _key(f)))
     return {
         "schema": SCHEMA,
         "meta": _plain({"estate": meta.get("estate"), "hdscan_version": meta.get("hdscan_version"),
@@ -78,6 +84,7 @@ def export(g, tags: dict, plan: dict, meta: dict) -> dict:
         "external": external,
         "waves": waves,
         "hybrid_flows": flows,
+        "firewall": firewall,
     }
 
 

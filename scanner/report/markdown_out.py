@@ -1,7 +1,8 @@
 """Owns ``export/summary.md``: a Markdown summary to paste into a change ticket.
 
-Key figures, hosts by data class and care tier, findings, waves (with their hosts and
-windows) and the hybrid flows to open, in the catalogue's language.  Built from the
+Key figures (with the waves that need a pre-seed), hosts by data class and care tier,
+findings, waves (hosts, window, transfer time and fit, go/no-go checklist) and the
+firewall matrix of the hybrid period, in the catalogue's language.  Built from the
 report's view rows (``model``); table cells have ``|`` and line breaks escaped so a name
 from traffic cannot break the table.
 """
@@ -35,7 +36,12 @@ def render_markdown(g, tags: dict, plan: dict, meta: dict, lang: str) -> str:
     lines += _table([t["md_figure"], t["md_count"]], [
         [t["hosts_total"], s["hosts"]], [t["findings_count"], s["findings"]],
         [t["exposure_findings"], len(s["exposure_findings"])], [t["waves_count"], s["waves"]],
-        [t["hybrid_count"], s["hybrid_flows"]]])
+        [t["hybrid_count"], s["hybrid_flows"]]]
+        + ([[t["firewall_rules_count"], s["firewall_rules"]]] if s["firewall_rules"] is not None else [])
+        + ([[t["preseed_waves_count"], s["preseed_waves"]]] if s["preseed_waves"] is not None else [])
+        + ([[t["hybrid_cost"], s["cost"]]] if s["cost"] is not None else []))
+    if s["preseed_list"]:
+        lines += [t["preseed_waves_list"].replace("{list}", ", ".join(s["preseed_list"])), ""]
     lines += [f"### {t['by_class_tier']}", ""]
     lines += _table([f"{t['data_class']} \\ {t['care_tier']}"] + s["tiers"] + [t["total"]],
                     [[r["label"]] + r["cells"] + [r["total"]] for r in s["class_rows"]])
@@ -55,18 +61,23 @@ def render_markdown(g, tags: dict, plan: dict, meta: dict, lang: str) -> str:
             lines += [f"### {t['wave']} {cell(w['number'])} — {cell(w['name'])}", "",
                       f"- **{t['window']}**{t['colon']} {cell(w['window'])}",
                       f"- **{t['data_volume']}**{t['colon']} {w['data_volume']}",
+                      *([f"- **{t['transfer_time']}**{t['colon']} {w['transfer']['transfer_time']}"
+                         f" — {cell(w['transfer']['fit_text'])}"] if w["transfer"]["transfer_time"] else []),
                       f"- **{t['hosts']}** ({len(w['hosts'])}){t['colon']}"]
             lines += [f"  - `{cell(h)}`" for h in w["hosts"]]
+            if w["checklist"]:
+                lines.append(f"- **{t['checklist']}**{t['colon']}")
+                lines += [f"  - [ ] **{cell(c['label'])}**{t['colon']} {cell(c['text'])}" for c in w["checklist"]]
             lines.append("")
     else:
         lines += [t["none_found"], ""]
-    hybrid = model.hybrid_rows(plan)
+    hybrid = model.firewall_view(plan, lang)
     lines += [f"## {t['s_hybrid']}", ""]
     if hybrid:
-        lines += _table([t["source"], t["destination"], t["port"], t["protocol"], t["from_wave"],
+        lines += _table([t["source"], t["destination"], t["port"], t["protocol"], t["kind"], t["from_wave"],
                          t["until_wave"], t["reason"]],
-                        [[f["source"], f["destination"], f["port"], f["protocol"], f["from_wave"],
-                          f["until_wave"] or t["until_end"], f["reason"]] for f in hybrid])
+                        [[f["source"], f["destination"], f["port"], f["protocol"], f["kind_label"], f["from_wave"],
+                          f["until"], f["reason"]] for f in hybrid])
     else:
         lines += [t["none_found"], ""]
     return "\n".join(lines).rstrip("\n") + "\n"

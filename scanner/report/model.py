@@ -155,7 +155,26 @@ def summary(g, tags: dict, plan: dict, lang: str) -> dict:
         "findings": len(tags.get("findings", []) or []),
         "waves": len(plan.get("waves", []) or []),
         "hybrid_flows": len(plan.get("hybrid_flows", []) or []),
+        **plan_figures(plan, lang),
     }
+
+
+def plan_figures(plan: dict, lang: str) -> dict:
+    """The planner's own figures, when it wrote them: firewall rules, waves needing a
+    pre-seed, the hybrid cost and which solver made the plan (with its bound and gap)."""
+    s = plan.get("summary") or {}
+    solver = s.get("solver") if isinstance(s.get("solver"), dict) else {}
+    number = (lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else None)
+    gap = number(solver.get("gap", s.get("gap")))
+    return {"firewall_rules": number(s.get("firewall_rules")),
+            "preseed_waves": number(s.get("preseed_waves")),
+            "preseed_list": [str(w.get("number")) for w in waves(plan)
+                             if isinstance(w.get("transfer"), dict) and w["transfer"].get("fits") is False],
+            "cost": number(s.get("cost", solver.get("cost"))),
+            "solver": str(solver.get("name") or ""),
+            "solver_status": str(solver.get("status") or ""),
+            "bound": number(solver.get("bound")),
+            "gap": "" if gap is None else f"{100 * gap:.1f} %".replace(".", catalogue(lang)["decimal_mark"])}
 
 
 def systems(g, tags: dict, plan: dict, lang: str) -> list[dict]:
@@ -208,20 +227,102 @@ def findings(tags: dict, lang: str) -> list[dict]:
     return sorted(rows, key=lambda f: (_SEVERITY_ORDER.get(f["severity_key"], 9), f["entity"], f["id"]))
 
 
+def duration(seconds, lang: str) -> str:
+    """A transfer time in the catalogue's units: minutes under an hour, hours under two
+    days, else days (one decimal, the locale's decimal mark); "–" when unknown."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        return "–"
+    words = catalogue(lang)
+    unit_min, unit_h, unit_d = words["time_units"].split()
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} {unit_min}"
+    value, unit = (seconds / 3600, unit_h) if seconds < 172800 else (seconds / 86400, unit_d)
+    return f"{value:.1f}".replace(".", words["decimal_mark"]) + f" {unit}"
+
+
+def window_text(window, lang: str) -> str:
+    """A wave's window: its label, with its calendar when known (``weekend-night (sam. 22:00, 8 h)``)."""
+    if not isinstance(window, dict):
+        return "" if window is None else str(window)
+    words = catalogue(lang)
+    names = dict(zip("mon tue wed thu fri sat sun".split(), words["day_names"].split()))
+    label = str(window.get("label") or "")
+    parts = []
+    days = window.get("days") or []
+    if days:
+        parts.append(", ".join(names.get(str(d), str(d)) for d in days))
+    if window.get("start"):
+        parts.append(str(window["start"]))
+    hours = window.get("hours")
+    if isinstance(hours, (int, float)) and not isinstance(hours, bool):
+        parts.append(duration(hours * 3600, lang))
+    return f"{label} ({' '.join(parts)})" if parts and label else (label or " ".join(parts))
+
+
+def transfer_view(wave: dict, lang: str) -> dict:
+    """A wave's ``transfer`` (plan §5) in the catalogue's words: window, volume, transfer
+    time, the data budget of the window, whether it fits and how much to pre-seed.  Built
+    from the numbers, so it reads in the report's language; the planner's own sentence is
+    kept as ``text``."""
+    t = wave.get("transfer") if isinstance(wave.get("transfer"), dict) else {}
+    words = catalogue(lang)
+    fits = t.get("fits")
+    preseed = t.get("preseed_bytes") if isinstance(t.get("preseed_bytes"), int) else None
+    if fits is True:
+        fit_key, fit = "fits", words["transfer_fits"]
+    elif fits is False:
+        fit_key = "preseed"
+        fit = words["transfer_preseed"].replace("{amount}", human_bytes(preseed, lang))
+    else:
+        fit_key, fit = "unknown", words["transfer_unknown"] if t else ""
+    return {"window": window_text(t.get("window") or wave.get("window"), lang),
+            "data_volume": human_bytes(t.get("data_bytes", wave.get("data_bytes")), lang),
+            "transfer_time": duration(t.get("seconds"), lang) if t else "",
+            "budget": duration(t.get("window_seconds"), lang) if t.get("window_seconds") is not None else "",
+            "fits": fit_key, "fit_text": fit,
+            "preseed": human_bytes(preseed, lang) if preseed else "",
+            "text": str(t.get("text") or "")}
+
+
+CHECK_KINDS = ("replica", "backup", "transfer", "firewall", "rollback", "degraded-mode")
+
+
+def checklist_rows(wave: dict, lang: str) -> list[dict]:
+    """A wave's go/no-go checklist (plan §6), in the planner's order: kind (and its word),
+    the condition's text, the hosts it names."""
+    words = catalogue(lang)
+    rows = []
+    for item in wave.get("checklist", []) or []:
+        if not isinstance(item, dict):
+            continue
+        kind = str(item.get("kind") or "")
+        rows.append({"kind": kind,
+                     "label": words.get("ck_" + kind.replace("-", "_"), kind),
+                     "text": str(item.get("text") or ""),
+                     "hosts": [str(h) for h in item.get("hosts", []) or []]})
+    return rows
+
+
 def wave_rows(plan: dict, lang: str) -> list[dict]:
     rows = []
     for w in waves(plan):
         reasons = [r.get("text", "") if isinstance(r, dict) else str(r) for r in w.get("reasons", []) or []]
         window = w.get("window")
         if isinstance(window, dict):
-            window = " → ".join(str(window[k]) for k in sorted(window))
+            window = window.get("label") or " → ".join(str(window[k]) for k in sorted(window))
+        transfer = w.get("transfer") if isinstance(w.get("transfer"), dict) else {}
         rows.append({"number": "" if w.get("number") is None else str(w.get("number")),
                      "name": str(w.get("name") or w.get("id") or ""),
                      "groups": sorted(str(x) for x in w.get("groups", []) or []),
                      "hosts": sorted(str(x) for x in w.get("hosts", []) or []),
                      "data_volume": human_bytes(w.get("data_bytes"), lang),
                      "window": "" if window is None else str(window),
-                     "reasons": [str(x) for x in reasons]})
+                     "reasons": [str(x) for x in reasons],
+                     "transfer": transfer_view(w, lang),
+                     "transfer_seconds": transfer.get("seconds"),
+                     "fits": transfer.get("fits"),
+                     "preseed_bytes": transfer.get("preseed_bytes"),
+                     "checklist": checklist_rows(w, lang)})
     return rows
 
 
@@ -235,16 +336,34 @@ def external_rows(plan: dict) -> list[dict]:
                    for e in plan.get("external", []) or []), key=lambda e: e["endpoint"])
 
 
+def _opening(f: dict) -> dict:
+    """One row of the firewall matrix from a planner rule or a hybrid flow: the fields an
+    operator types, then kind, traffic, how many flows it covers and its evidence ids."""
+    def text(v):
+        return "" if v is None else str(v)
+    evidence = f.get("evidence") or []
+    return {"source": text(f.get("source")), "destination": text(f.get("destination")),
+            "port": text(f.get("port")),
+            "transport": text(f.get("transport")),
+            "protocol": str(f.get("protocol") or f.get("transport") or ""),
+            "from_wave": text(f.get("from_wave", f.get("open_at"))),
+            "until_wave": text(f.get("until_wave", f.get("close_at"))),
+            "kind": text(f.get("kind")),
+            "connections": f.get("connections"),
+            "bytes": f.get("bytes"),
+            "flows": f.get("flows", 1),
+            "evidence": [str(e) for e in (evidence if isinstance(evidence, list) else [evidence])],
+            "reason": text(f.get("reason"))}
+
+
+def _matrix_order(r: dict):
+    return (r["from_wave"].zfill(6), r["source"], r["destination"], r["port"].zfill(6), r["protocol"])
+
+
 def hybrid_rows(plan: dict) -> list[dict]:
-    rows = [{"source": str(f.get("source", "")), "destination": str(f.get("destination", "")),
-             "port": "" if f.get("port") is None else str(f.get("port")),
-             "protocol": str(f.get("protocol") or ""),
-             "from_wave": "" if f.get("from_wave") is None else str(f.get("from_wave")),
-             "until_wave": "" if f.get("until_wave") is None else str(f.get("until_wave")),
-             "reason": str(f.get("reason") or "")}
-            for f in plan.get("hybrid_flows", []) or []]
-    return sorted(rows, key=lambda r: (r["from_wave"].zfill(6), r["source"], r["destination"],
-                                       r["port"].zfill(6), r["protocol"]))
+    """The plan's hybrid flows, one row per flow."""
+    return sorted((_opening(f) for f in plan.get("hybrid_flows", []) or [] if isinstance(f, dict)),
+                  key=_matrix_order)
 
 
 def provenance(meta: dict) -> dict:
@@ -262,22 +381,21 @@ def _wave_of(value):
 
 def firewall_rows(plan: dict) -> list[dict]:
     """The firewall matrix of the hybrid period: ``plan["firewall"]`` when the planner wrote
-    one (a list of openings, or ``{"rules": [...]}``), else the plan's ``hybrid_flows``."""
+    one (a list of rules, or ``{"rules": [...]}``), else the plan's ``hybrid_flows``."""
     fw = plan.get("firewall")
     rules = fw.get("rules") if isinstance(fw, dict) else fw
     if not isinstance(rules, list) or not rules:
         return hybrid_rows(plan)
-    rows = [{"source": str(f.get("source", "")), "destination": str(f.get("destination", "")),
-             "port": "" if f.get("port") is None else str(f.get("port")),
-             "protocol": str(f.get("protocol") or f.get("transport") or ""),
-             "from_wave": "" if f.get("from_wave", f.get("open_at")) is None
-             else str(f.get("from_wave", f.get("open_at"))),
-             "until_wave": "" if f.get("until_wave", f.get("close_at")) is None
-             else str(f.get("until_wave", f.get("close_at"))),
-             "reason": str(f.get("reason") or "")}
-            for f in rules if isinstance(f, dict)]
-    return sorted(rows, key=lambda r: (r["from_wave"].zfill(6), r["source"], r["destination"],
-                                       r["port"].zfill(6), r["protocol"]))
+    return sorted((_opening(f) for f in rules if isinstance(f, dict)), key=_matrix_order)
+
+
+def firewall_view(plan: dict, lang: str) -> list[dict]:
+    """``firewall_rows`` with the words the page shows: kind, until (or "end"), volume."""
+    words = catalogue(lang)
+    return [r | {"kind_label": words.get("fw_" + r["kind"], r["kind"]),
+                 "volume": human_bytes(r["bytes"], lang) if r["bytes"] is not None else "",
+                 "until": r["until_wave"] or words["until_end"]}
+            for r in firewall_rows(plan)]
 
 
 def timeline(plan: dict, lang: str) -> dict:

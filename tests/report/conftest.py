@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.conftest import ROOT
+from tests.report.report_cli import run_cli
 
 SAMPLE = ROOT / "sample_estates" / "ch-saint-aurelien"
-
-
-def run_cli(*args) -> subprocess.CompletedProcess:
-    """``python -m scanner ARGS`` from the repository root; fails the test on a non-zero exit."""
-    done = subprocess.run([sys.executable, "-m", "scanner", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
 
 
 @pytest.fixture(scope="session")

@@ -146,3 +146,77 @@ def test_focused_maps_open_on_demand(session):
     assert browser.evaluate("document.querySelectorAll('#app-maps details .map svg').length") == 1
     _open(browser, "#wave-maps details")
     assert browser.evaluate("document.querySelectorAll('#wave-maps details .map svg').length") == 2
+
+
+def _table_data(page: str, table: str) -> dict:
+    for raw in re.findall(r'<script type="application/json" class="table-data">(.*?)</script>', page, re.S):
+        doc = json.loads(raw)
+        if doc["id"] == table:
+            return doc
+    raise AssertionError(f"no data for {table}")
+
+
+def _search(browser, table: str, text: str) -> None:
+    browser.evaluate(f"(function () {{ var q = document.querySelector('input.table-search[data-table={table}]');"
+                     f" q.value = {json.dumps(text)}; q.dispatchEvent(new Event('input')); }})()")
+
+
+def _table_state(browser, table: str) -> dict:
+    return browser.evaluate(
+        f"(function () {{ var c = document.querySelector('.table-count[data-table={table}]');"
+        f" var rows = Array.from(document.querySelectorAll('#{table} tbody tr'));"
+        f" return {{count: +c.dataset.count, shown: rows.length, text: c.textContent,"
+        f" first: rows.length ? rows[0].cells[0].innerText : '',"
+        f" hidden: document.getElementById('{table}').hidden,"
+        f" cells: rows.map(function (r) {{ return r.innerText; }}).join('\\n')}}; }})()", )
+
+
+def test_long_tables_are_drawn_from_their_data_and_searchable(session):
+    """The systems table and the firewall matrix are drawn by reports/tables.js from the
+    embedded JSON: every row is counted, a page is drawn, the search narrows to exactly the
+    matching rows, and a row shows the host, its rules and their reasons."""
+    browser, _, index = session
+    page = index.read_text(encoding="utf-8")
+    systems = _table_data(page, "systems-table")
+    state = _table_state(browser, "systems-table")
+    assert not state["hidden"]
+    assert state["count"] == len(systems["rows"]) == browser.evaluate("hdscanTables['systems-table'].total")
+    assert state["shown"] == min(len(systems["rows"]), systems["page"]) > 0
+    _search(browser, "systems-table", "pacs01")
+    state = _table_state(browser, "systems-table")
+    expected = [r for r in systems["rows"] if "pacs01" in json.dumps(r[1:2] + r[2:10]).lower()
+                or any("pacs01" in systems["strings"][i].lower() for rule in r[10] for i in rule)]
+    assert state["count"] == state["shown"] == len(expected) >= 1
+    assert "pacs01" in state["first"]
+    row = next(r for r in systems["rows"] if r[1][0] == "pacs01")
+    for rule in row[10]:
+        assert systems["strings"][rule[1]] in state["cells"]  # the rule id is shown
+    _search(browser, "systems-table", "")
+    assert _table_state(browser, "systems-table")["count"] == len(systems["rows"])
+    firewall = _table_data(page, "firewall-table")
+    state = _table_state(browser, "firewall-table")
+    assert state["count"] == len(firewall["rows"]) > 0 and state["shown"] == min(len(firewall["rows"]), 100)
+    plan = json.loads((index.parent.parent / "plan.json").read_text(encoding="utf-8"))
+    assert len(firewall["rows"]) == len(plan["firewall"])
+    # the waves: window, transfer fit and the go/no-go checklist of each
+    state = _table_state(browser, "waves-table")
+    assert state["count"] == state["shown"] == len(plan["waves"])
+    for wave in plan["waves"]:
+        for item in wave["checklist"]:
+            assert item["text"] in state["cells"]
+    preseed = browser.evaluate("document.querySelectorAll('#waves-table td.fit-preseed').length")
+    assert preseed == plan["summary"]["preseed_waves"] > 0
+
+
+def test_paging_through_a_long_table(session):
+    """Past one page, next/previous move through the rows; the counter says where."""
+    browser, _, _ = session
+    browser.evaluate("hdscanTables['systems-table'].pageSize(10)")
+    state = _table_state(browser, "systems-table")
+    assert state["shown"] == 10
+    browser.evaluate("document.querySelector('button.table-next[data-table=systems-table]').click()")
+    after = _table_state(browser, "systems-table")
+    assert after["shown"] == 10 and after["first"] != state["first"] and after["text"].startswith("11")
+    browser.evaluate("document.querySelector('button.table-prev[data-table=systems-table]').click()")
+    assert _table_state(browser, "systems-table")["first"] == state["first"]
+    browser.evaluate("hdscanTables['systems-table'].pageSize(100)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from tests.report.report_cli import run_cli
 from scanner import pipeline
 from scanner.report.html import focus_sources, report_model
 from scanner.report.i18n import catalogue

@@ -19,8 +19,9 @@ TEMPLATE = ROOT / "reports" / "report.html.j2"
 # modules that produce user-facing text; i18n.py holds the words, explain.py is the CLI's
 MODULES = ["html.py", "model.py", "dot.py", "csv_out.py", "markdown_out.py", "exports.py",
            "graphml_out.py", "gexf_out.py", "flat.py", "json_out.py", "svg.py", "mapdata.py", "layout.py",
-           "evidence.py"]
+           "evidence.py", "tables.py"]
 SCRIPT = ROOT / "reports" / "map.js"
+SCRIPTS = [SCRIPT, ROOT / "reports" / "tables.js"]
 # words that only a French page contains (none of them occurs in the test estate's data)
 FRENCH_ONLY = ["Synthèse", "Constats", "Hébergement", "Criticité", "Vagues", "Machines", "Aucun",
                "Sommaire", "Légende", "Fenêtre", "Établissement", "santé", "Flux hybrides", "Vague "]
@@ -45,13 +46,16 @@ def test_template_has_no_words_outside_the_catalogue():
     assert leftover == [], leftover
 
 
-def test_map_script_has_no_words_of_its_own():
-    """The map script shows only the data's words (``T.*``): no string literal with a letter
-    outside element ids, event and property names, colours and CSS fonts."""
-    code = re.sub(r"/\*.*?\*/", " ", SCRIPT.read_text(encoding="utf-8"), flags=re.S)
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_have_no_words_of_their_own(script):
+    """The page's scripts (the map, the long tables) show only the data's words (``T.*``):
+    no string literal with a letter outside element ids, event and property names, CSS
+    selectors, colours and CSS fonts."""
+    code = re.sub(r"/\*.*?\*/", " ", script.read_text(encoding="utf-8"), flags=re.S)
     literals = re.findall(r'"((?:[^"\\]|\\.)*)"', code)
     allowed = re.compile(r"^(|use strict|[a-z][a-zA-Z0-9_-]*|#[0-9a-f]{6}|rgba\([0-9., ]+\)|px sans-serif|[ ()=:—,]+"
-                         r"|\{n\}|\{total\}|details\.focus|2d|\*|[0-9]+(\.[0-9]+)?)$")
+                         r"|\{n\}|\{total\}|\{first\}|\{last\}|details\.focus|2d|\*|[0-9]+(\.[0-9]+)?"
+                         r'|[a-z]*\.[a-z-]+(\[data-table=\\")?|\\"\])$')
     bad = [x for x in literals if not allowed.match(x)]
     assert bad == [], bad
 

@@ -75,3 +75,58 @@ def test_template_uses_only_catalogue_keys(root):
     template = (root / "reports" / "report.html.j2").read_text(encoding="utf-8")
     used = set(re.findall(r"\bt\.([a-z_0-9]+)", template))
     assert used and used <= set(i18n.CATALOGUES["fr"])
+
+
+def _planned():
+    """The hand-made plan with what the planner adds since §5–6: transfer, checklist, the
+    firewall matrix, and the solver's figures."""
+    p = plan()
+    dpi, imaging = p["waves"]
+    imaging["transfer"] = {"data_bytes": 123456789, "seconds": 200000, "fits": False, "preseed_bytes": 99_000_000,
+                           "window": {"label": "saturday-night", "days": ["sat"], "start": "22:00", "hours": 8.0},
+                           "window_seconds": 14400, "window_bytes": 24_456_789, "text": "planner's own"}
+    dpi["transfer"] = {"data_bytes": 1800, "seconds": 1, "fits": True, "preseed_bytes": 0,
+                       "window": {"label": "weeknight", "days": ["tue", "wed"], "start": "22:00", "hours": 7.0},
+                       "window_seconds": 12600, "window_bytes": 10**12, "text": "fits"}
+    dpi["checklist"] = [{"kind": "backup", "text": "a restore of dpi-db01 from bkp01 tested",
+                         "hosts": ["host:dpi-db01"]},
+                        {"kind": "degraded-mode", "text": "degraded-mode procedure of DPI briefed", "hosts": []}]
+    p["firewall"] = [{"source": "host:10.20.3.7", "destination": "host:pacs01", "port": 4242, "transport": "tcp",
+                      "protocol": "dicom", "from_wave": 1, "until_wave": None, "kind": "permanent",
+                      "connections": 3, "bytes": 2_500_000, "flows": 2, "evidence": ["obs:1", "obs:2"],
+                      "reason": "la modalité reste sur site"}]
+    p["summary"] |= {"firewall_rules": 1, "preseed_waves": 1, "cost": 586,
+                     "solver": {"name": "exact", "status": "optimal", "cost": 586, "bound": 586, "gap": 0.0}}
+    return p
+
+
+def test_waves_carry_transfer_fit_and_checklist_in_words():
+    p = _planned()
+    fr = {w["number"]: w for w in model.wave_rows(p, "fr")}
+    en = {w["number"]: w for w in model.wave_rows(p, "en")}
+    assert fr["1"]["transfer"]["window"] == "saturday-night (sam. 22:00 8,0 h)"
+    assert en["1"]["transfer"]["window"] == "saturday-night (Sat 22:00 8.0 h)"
+    assert fr["1"]["transfer"]["transfer_time"] == "2,3 j" and en["1"]["transfer"]["transfer_time"] == "2.3 d"
+    assert fr["1"]["transfer"]["fits"] == "preseed" and "99,0 Mo" in fr["1"]["transfer"]["fit_text"]
+    assert en["1"]["transfer"]["fit_text"].startswith("does not fit the window: pre-seed or replicate 99.0 MB")
+    assert fr["2"]["transfer"]["fits"] == "fits" and fr["2"]["transfer"]["transfer_time"] == "1 min"
+    assert fr["2"]["transfer"]["budget"] == "3,5 h"
+    assert [c["label"] for c in fr["2"]["checklist"]] == ["Sauvegarde", "Mode dégradé"]
+    assert [c["label"] for c in en["2"]["checklist"]] == ["Backup", "Degraded mode"]
+    assert fr["2"]["checklist"][0]["hosts"] == ["host:dpi-db01"] and fr["1"]["checklist"] == []
+    # a plan written before §5: no transfer, no fit text, nothing invented
+    bare = model.wave_rows(plan(), "fr")
+    assert all(w["transfer"]["fit_text"] == "" and w["transfer"]["transfer_time"] == "" for w in bare)
+
+
+def test_summary_and_firewall_read_the_planners_figures(classified):
+    g, tags = classified
+    s = model.summary(g, tags, _planned(), "fr")
+    assert (s["firewall_rules"], s["preseed_waves"], s["cost"], s["solver"]) == (1, 1, 586, "exact")
+    assert s["bound"] == 586 and s["gap"] == "0,0 %" and s["preseed_list"] == ["1"]
+    bare = model.summary(g, tags, plan(), "fr")
+    assert bare["firewall_rules"] is None and bare["cost"] is None and bare["solver"] == ""
+    [rule] = model.firewall_view(_planned(), "fr")
+    assert (rule["kind_label"], rule["until"], rule["volume"], rule["flows"]) == \
+        ("permanente", "fin de la migration", "2,5 Mo", 2)
+    assert rule["evidence"] == ["obs:1", "obs:2"]

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import run_cli
+from tests.report.report_cli import run_cli
 from minischema import validate
 from scanner.errors import ScannerError
 from scanner.report import redact
@@ -219,3 +219,31 @@ def test_ids_in_free_text_get_the_same_pseudonym_as_the_graph():
     h = r.graph(g)
     assert sorted(h.nodes) == sorted(r.id_map.values())
     assert h.number_of_edges() == g.number_of_edges()
+
+
+def test_checklist_firewall_and_preseed_texts_are_redacted(out):
+    """The planner's sentences name hosts ("a restore of dpi-db01 from bkp01 tested"): in the
+    redacted JSON export, summary.md and page they carry pseudonyms, with their structure kept."""
+    named = json.loads((out / "export" / "hdscan.json").read_text(encoding="utf-8"))
+    red = json.loads((out / "redacted" / "export" / "hdscan.json").read_text(encoding="utf-8"))
+    vocabulary = {w.lower() for w in _vocabulary(out, _graph(out))}
+    hosts = {n["name"].lower() for n in named["nodes"]
+             if n["kind"] == "host" and n.get("name") and len(n["name"]) >= 3 and n["name"].lower() not in vocabulary}
+    texts = [c["text"] for w in named["waves"] for c in w.get("checklist", [])]
+    red_texts = [c["text"] for w in red["waves"] for c in w.get("checklist", [])]
+    assert len(texts) == len(red_texts) > 20
+    assert sum(1 for t in texts if any(_standalone(h, t.lower()) for h in hosts)) > 10  # names to hide
+    assert [c["kind"] for w in named["waves"] for c in w["checklist"]] == \
+        [c["kind"] for w in red["waves"] for c in w["checklist"]]
+    red_rules = red["firewall"]
+    assert len(red_rules) == len(named["firewall"]) > 10
+    assert all(r["source"].startswith(("host:host-", "ext:")) for r in red_rules)
+    preseed = [w["transfer"]["text"] for w in red["waves"] if w["transfer"]["fits"] is False]
+    assert preseed and all("pre-seed or replicate" in t for t in preseed)
+    sentences = red_texts + [r["reason"] for r in red_rules] + preseed
+    assert sum(1 for t in sentences if re.search(r"\bhost-[0-9a-f]{6}\b", t)) > 10
+    summary = (out / "redacted" / "export" / "summary.md").read_text(encoding="utf-8").lower()
+    page = (out / "redacted" / "report" / "index.html").read_text(encoding="utf-8").lower()
+    for text in [t.lower() for t in sentences] + [summary, page]:
+        for h in hosts:
+            assert not _standalone(h, text), (h, text[:200])
