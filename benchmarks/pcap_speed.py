@@ -1,4 +1,4 @@
-"""Speed and peak memory of hdscan's pcap reader against dpkt, scapy and a raw struct loop.
+"""Speed and peak memory of hdscan's pcap reader against dpkt, scapy, tshark and raw struct loops.
 
 Issue #4 asks that the capture reader be fast and that its memory follow the number of
 conversations, not of packets, measured side by side with its peers in one run. This
@@ -6,9 +6,10 @@ script generates (``pcapgen.py``) two classic pcaps of about the same size, one 
 few conversations and one with many, then runs every contender on each file in its own
 subprocess, one at a time:
 
+``read``    the file read in 1 MiB chunks, nothing else: the plain read speed.
 ``raw``     struct over the file's record headers, no decoding: the ceiling.
-``struct``  the same loop plus a hand-written Ethernet/IPv4/TCP/UDP decode into a
-            5-tuple conversation table (packets and bytes each way): pure Python.
+``struct``  the same loop plus a hand-written Ethernet/VLAN/IPv4/IPv6/TCP/UDP decode into
+            a 5-tuple conversation table (packets and bytes each way): pure Python.
 ``hdscan``  ``scanner.collect.capture.collector.collect(path, source)``, iterated:
             flows, protocol identification on content, passive DNS, sorted output.
 ``hdscan-table``  the same reader, decoder and ``FlowTable`` (feed + finish) without
@@ -18,6 +19,12 @@ subprocess, one at a time:
             at a few thousand packets/s, so by default it reads only the first
             ``--scapy-limit`` packets and its time is *scaled* to the whole file
             (marked ``*``; its memory is that of the slice).
+``scapy-raw``  ``scapy.utils.RawPcapReader`` (records, no dissection) + the same
+            hand-written header decode and table as ``struct``.
+``tshark``  ``tshark -q -z conv,tcp -r FILE`` (TCP conversation statistics only); its
+            time and peak RSS are the tshark process's. ``--tshark-limit`` reads only the
+            first packets (``-c``) and scales the time (marked ``*``; tshark grows
+            faster than linearly with the capture, so the scaled figure flatters it).
 
 dpkt is installed for this benchmark only (``pip install dpkt``); it is NOT a
 dependency of hdscan. scapy is an optional hdscan dependency (live capture).
@@ -26,13 +33,18 @@ Seconds are measured inside the child around the reading loop (imports excluded)
 peak RSS is the child's high-water mark and "growth" is peak minus the RSS
 after imports, i.e. what the reading itself cost (both from ``VmHWM`` in
 ``/proc/self/status``: ``ru_maxrss`` would include the parent's RSS at fork).
-Ratios are packets/s and peak RSS of hdscan over each peer.
+"cpu s" is the child's CPU time (plus that of tshark, its child): steadier than wall time
+on a shared machine. Ratios are packets/s (and packets per CPU second) and peak RSS of
+hdscan over each peer.
 
-    python3 benchmarks/pcap_speed.py                       # ~100 MB, 10k and 200k conversations
-    python3 benchmarks/pcap_speed.py --pcap-dir /tmp/pcaps # keep and reuse the captures
-    python3 benchmarks/pcap_speed.py --size-mb 20 --scapy-limit 20000   # quick look
+    python3 benchmarks/pcap_speed.py                 # quick: 20 MB mixed capture, < 1 min
+    python3 benchmarks/pcap_speed.py --big --pcap-dir /tmp/pcaps   # issue #4: 1 GB, ~2.3 M packets
+    python3 benchmarks/pcap_speed.py --sizes 10000:1,200000:14 --size-mb 100   # classic shapes
 
-Not run in CI (minutes: generating the 200k-conversation file alone takes ~35 s).
+``--sizes`` names the captures: ``N:mixed`` is ``pcapgen.generate_mixed`` (N
+conversations stamped from templates, with 802.1Q, QinQ and IPv6 mixed in, bulk data
+to the size); ``N:W`` is ``pcapgen.generate`` with DNS weight W (IPv4 only, every
+frame built and checksummed: slow to generate). Not run in CI.
 """
 
 from __future__ import annotations
@@ -51,9 +63,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENDERS = ("raw", "struct", "hdscan", "hdscan-table", "dpkt", "scapy")
+CONTENDERS = ("read", "raw", "struct", "scapy-raw", "hdscan", "hdscan-table", "dpkt",
+              "scapy", "tshark")
 CHUNK = 1 << 20
-SIZES = ((10_000, 1), (200_000, 14))      # (conversations, DNS weight) at --size-mb each
+SIZES = "2000:mixed"                      # --sizes default, at --size-mb each
 
 
 # ------------------------------------------------------------------ contenders (in a child)
@@ -100,29 +113,76 @@ def _count(table: dict, a, b, proto: int, wire: int) -> None:
     row[2 + side] += wire
 
 
+def _decode_into(table: dict, buf, start: int, end: int, orig: int) -> None:
+    """Hand-written Ethernet (any VLAN depth) / IPv4 / IPv6 / TCP / UDP decode into ``table``."""
+    p = start + 12
+    etype = buf[p] << 8 | buf[p + 1]
+    while etype in (0x8100, 0x88A8) and p + 6 <= end:
+        p += 4
+        etype = buf[p] << 8 | buf[p + 1]
+    ip = p + 2
+    if etype == 0x0800:
+        ihl = (buf[ip] & 15) * 4
+        proto = buf[ip + 9]
+        if proto not in (6, 17) or (buf[ip + 6] << 8 | buf[ip + 7]) & 0x1FFF:
+            return
+        l4 = ip + ihl
+        src, dst = buf[ip + 12:ip + 16], buf[ip + 16:ip + 20]
+    elif etype == 0x86DD:
+        proto = buf[ip + 6]
+        if proto not in (6, 17):
+            return
+        l4 = ip + 40
+        src, dst = buf[ip + 8:ip + 24], buf[ip + 24:ip + 40]
+    else:
+        return
+    if l4 + 4 > end:
+        return
+    _count(table, (src, buf[l4] << 8 | buf[l4 + 1]), (dst, buf[l4 + 2] << 8 | buf[l4 + 3]),
+           proto, orig)
+
+
 def run_struct(path: str, limit: int | None) -> dict:
     table: dict = {}
     packets = 0
     for buf, start, end, orig in _records(path):
         packets += 1
-        p = start + 12
-        etype = buf[p] << 8 | buf[p + 1]
-        while etype in (0x8100, 0x88A8):
-            p += 4
-            etype = buf[p] << 8 | buf[p + 1]
-        if etype != 0x0800:
-            continue
-        ip = p + 2
-        ihl = (buf[ip] & 15) * 4
-        proto = buf[ip + 9]
-        if proto not in (6, 17) or (buf[ip + 6] << 8 | buf[ip + 7]) & 0x1FFF:
-            continue
-        l4 = ip + ihl
-        if l4 + 4 > end:
-            continue
-        _count(table, (buf[ip + 12:ip + 16], buf[l4] << 8 | buf[l4 + 1]),
-               (buf[ip + 16:ip + 20], buf[l4 + 2] << 8 | buf[l4 + 3]), proto, orig)
+        _decode_into(table, buf, start, end, orig)
     return {"packets": packets, "conversations": len(table)}
+
+
+def run_read(path: str, limit: int | None) -> dict:
+    size = 0
+    with open(path, "rb", buffering=0) as fh:
+        while True:
+            block = fh.read(CHUNK)
+            if not block:
+                break
+            size += len(block)
+    return {"packets": None, "conversations": None, "bytes": size}
+
+
+def run_scapy_raw(path: str, limit: int | None) -> dict:
+    from scapy.utils import RawPcapReader
+    table: dict = {}
+    packets = 0
+    with RawPcapReader(path) as reader:
+        for buf, meta in reader:
+            packets += 1
+            _decode_into(table, buf, 0, len(buf), meta.wirelen)
+            if limit and packets >= limit:
+                break
+    return {"packets": packets, "conversations": len(table)}
+
+
+def run_tshark(path: str, limit: int | None) -> dict:
+    args = ["tshark", "-n", "-q", "-z", "conv,tcp", "-r", path]
+    if limit:
+        args[1:1] = ["-c", str(limit)]
+    proc = subprocess.run(args, capture_output=True, check=True)
+    convs = sum(1 for line in proc.stdout.decode(errors="replace").splitlines() if "<->" in line)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"packets": limit, "conversations": convs, "tcp_only": True, "child_peak_kb": peak}
 
 
 def run_hdscan(path: str, limit: int | None) -> dict:
@@ -211,14 +271,21 @@ def child(name: str, path: str, limit: int | None) -> None:
         import scanner.collect.capture.collector  # noqa: F401  (import outside the timing)
     elif name == "dpkt":
         import dpkt  # noqa: F401
-    elif name == "scapy":
+    elif name.startswith("scapy"):
         import scapy.all  # noqa: F401
     base = hwm_kb()
+    cpu0 = time.process_time()
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = fn(path, limit)
     out["seconds"] = time.perf_counter() - start
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu"] = (time.process_time() - cpu0 + kids.ru_utime - kids0.ru_utime
+                  + kids.ru_stime - kids0.ru_stime)
     out["base_kb"] = base
     out["peak_kb"] = hwm_kb()
+    if "child_peak_kb" in out:                  # tshark: the peak of the tshark process
+        out["base_kb"], out["peak_kb"] = 0, out.pop("child_peak_kb")
     print(json.dumps(out))
 
 
@@ -255,17 +322,30 @@ def versions() -> str:
             out.append(f"{mod} {__import__(mod).__version__}")
         except ImportError:
             out.append(f"{mod} missing")
+    try:
+        head = subprocess.run(["tshark", "--version"], capture_output=True, check=False)
+        out.append(head.stdout.decode(errors="replace").splitlines()[0])
+    except (OSError, IndexError):
+        out.append("tshark missing")
     return ", ".join(out)
 
 
-def ensure_capture(directory: Path, conversations: int, dns_weight: int, size_mb: float) -> Path:
-    """The capture for these parameters in ``directory``, generated unless already there."""
+def ensure_capture(directory: Path, conversations: int, shape: str, size_mb: float) -> Path:
+    """The capture for these parameters in ``directory``, generated unless already there.
+
+    ``shape`` is ``mixed`` (``pcapgen.generate_mixed``) or a DNS weight (``generate``).
+    """
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import pcapgen
-    path = directory / f"bench-{conversations}c-{size_mb:g}mb-w{dns_weight}.pcap"
+    tag = "mixed" if shape == "mixed" else f"w{int(shape)}"
+    path = directory / f"bench-{conversations}c-{size_mb:g}mb-{tag}.pcap"
     if not path.exists():
         tmp = path.with_suffix(".part")
-        m = pcapgen.generate(tmp, conversations, int(size_mb * 1_000_000), dns_weight=dns_weight)
+        if shape == "mixed":
+            m = pcapgen.generate_mixed(tmp, conversations, int(size_mb * 1_000_000))
+        else:
+            m = pcapgen.generate(tmp, conversations, int(size_mb * 1_000_000),
+                                 dns_weight=int(shape))
         tmp.rename(path)
         print(f"# generated {path.name}: {m.bytes / 1e6:.1f} MB, {m.packets} packets, "
               f"{len(m.flows)} conversations", flush=True)
@@ -277,61 +357,92 @@ def main() -> None:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, help=argparse.SUPPRESS)
     ap.add_argument("path", nargs="?", help=argparse.SUPPRESS)
-    ap.add_argument("--size-mb", type=float, default=100.0, help="size of each capture")
-    ap.add_argument("--scapy-limit", type=int, default=50_000,
-                    help="packets scapy reads before its time is scaled (0: whole file)")
+    ap.add_argument("--size-mb", type=float, default=20.0, help="size of each capture")
+    ap.add_argument("--scapy-limit", type=int, default=10_000,
+                    help="packets scapy PcapReader reads before its time is scaled (0: all)")
+    ap.add_argument("--tshark-limit", type=int, default=0,
+                    help="packets tshark reads before its time is scaled (0: all)")
+    ap.add_argument("--big", action="store_true",
+                    help="issue #4's capture: 2,000 mixed conversations in 1 GB "
+                         "(--size-mb 1000, --scapy-limit 50000, --tshark-limit 300000)")
     ap.add_argument("--pcap-dir", type=Path, help="keep captures here and reuse them")
     ap.add_argument("--only", default=",".join(CONTENDERS), help="contenders, comma-separated")
-    ap.add_argument("--sizes", default=",".join(f"{c}:{w}" for c, w in SIZES),
-                    help="captures as conversations:dns_weight, comma-separated")
+    ap.add_argument("--sizes", default=SIZES,
+                    help="captures as conversations:mixed or conversations:dns_weight, "
+                         "comma-separated")
     opts = ap.parse_args()
     if opts.child:
         child(opts.child, opts.path, opts.limit)
         return
+    if opts.big:
+        opts.size_mb, opts.sizes = 1000.0, "2000:mixed"
+        opts.scapy_limit, opts.tshark_limit = 50_000, 300_000
     work = opts.pcap_dir or Path(tempfile.mkdtemp(prefix="hdscan-pcapbench-"))
     work.mkdir(parents=True, exist_ok=True)
     names = [n for n in opts.only.split(",") if n]
     print(f"# {time.strftime('%Y-%m-%d', time.gmtime())} · {machine()} · {versions()}")
+    limits = {"scapy": opts.scapy_limit, "tshark": opts.tshark_limit}
     try:
         rows = []
         for spec in opts.sizes.split(","):
-            conversations, weight = (int(x) for x in spec.split(":"))
-            path = ensure_capture(work, conversations, weight, opts.size_mb)
-            rows.append(bench(path, names, opts.scapy_limit))
+            conversations, shape = spec.split(":")
+            path = ensure_capture(work, int(conversations), shape, opts.size_mb)
+            rows.append(bench(path, names, limits))
         ratios(rows)
     finally:
         if opts.pcap_dir is None:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def bench(path: Path, names: list[str], scapy_limit: int) -> dict:
+def bench(path: Path, names: list[str], limits: dict[str, int]) -> dict:
     """Run every contender on ``path``, print their rows, return them by name."""
     size = path.stat().st_size
     print(f"\n{path.name} ({size / 1e6:.1f} MB)")
     print(f"{'contender':<12} {'packets':>9} {'convs':>7} {'seconds':>8} {'kpkt/s':>8} "
-          f"{'MB/s':>7} {'peak MB':>8} {'growth MB':>9}")
+          f"{'MB/s':>7} {'cpu s':>7} {'kpkt/cpu-s':>10} {'peak MB':>8} {'growth MB':>9}")
     results: dict[str, dict] = {}
     total = None
     for name in names:
-        limit = scapy_limit if name == "scapy" and scapy_limit else None
-        r = measure(name, path, limit)
-        if name != "scapy" or not limit:
+        limit = limits.get(name) or None
+        try:
+            r = measure(name, path, limit)
+        except SystemExit as exc:
+            if "ModuleNotFoundError" not in str(exc) and "FileNotFoundError" not in str(exc):
+                raise
+            print(f"{name:<12} skipped: not installed")
+            continue
+        if r["packets"] is None and name == "tshark":
+            r["packets"] = total
+        if r["packets"] is not None and not limit:
             total = total or r["packets"]
         scaled = bool(limit) and total is not None and r["packets"] < total
-        secs = r["seconds"] * (total / r["packets"]) if scaled else r["seconds"]
-        r["pps"] = (total if scaled else r["packets"]) / secs
+        fraction = r["packets"] / total if scaled else 1.0
+        secs = r["seconds"] / fraction
+        r["pps"] = total / secs if total else None
+        r["mbps"] = size / 1e6 / secs
+        cpu = max(r.get("cpu", r["seconds"]), 1e-6) / fraction
+        r["cpu_s"] = cpu
+        r["pps_cpu"] = total / cpu if total else None
         r["scaled"] = scaled
         results[name] = r
         convs = "-" if r["conversations"] is None else str(r["conversations"])
+        if r.get("tcp_only"):
+            convs += "t"
         mark = "*" if scaled else " "
-        print(f"{name:<12} {r['packets']:>9} {convs:>7} {secs:>7.2f}{mark} {r['pps'] / 1e3:>8.1f} "
-              f"{size / 1e6 / secs:>7.1f} {r['peak_kb'] / 1024:>8.1f} "
+        pkts = "-" if r["packets"] is None else str(r["packets"])
+        kpps = "-" if r["pps"] is None else f"{r['pps'] / 1e3:.1f}"
+        kcpu = "-" if r["pps_cpu"] is None else f"{r['pps_cpu'] / 1e3:.1f}"
+        print(f"{name:<12} {pkts:>9} {convs:>7} {secs:>7.2f}{mark} {kpps:>8} "
+              f"{r['mbps']:>7.1f} {cpu:>7.2f} {kcpu:>10} {r['peak_kb'] / 1024:>8.1f} "
               f"{(r['peak_kb'] - r['base_kb']) / 1024:>9.1f}", flush=True)
-    if any(r["scaled"] for r in results.values()):
-        print(f"* scapy read the first {scapy_limit} packets; seconds and packets/s scaled to "
-              f"the whole file, memory is the slice's")
+    for name, r in results.items():
+        if r["scaled"]:
+            print(f"* {name} read the first {limits[name]} packets; seconds and packets/s "
+                  f"scaled to the whole file, memory is the slice's")
+    if "tshark" in results:
+        print("t tshark counts TCP conversations only")
     full = {r["conversations"] for n, r in results.items()
-            if r["conversations"] is not None and not r["scaled"]}
+            if r["conversations"] is not None and not r["scaled"] and not r.get("tcp_only")}
     if len(full) > 1:
         print(f"! conversation counts differ: "
               f"{ {n: r['conversations'] for n, r in results.items()} }")
@@ -341,19 +452,23 @@ def bench(path: Path, names: list[str], scapy_limit: int) -> dict:
 
 def ratios(rows: list[dict]) -> None:
     """hdscan over each peer: packets/s (higher is faster) and peak RSS."""
-    print("\nratios hdscan/peer: speed (packets/s), peak RSS")
+    print("\nratios hdscan/peer: speed (packets/s; MB/s for read), the same per CPU second, "
+          "peak RSS")
     for res in rows:
         h = res.get("hdscan")
         if h is None:
             continue
         parts = []
-        for peer in ("dpkt", "scapy", "struct", "raw", "hdscan-table"):
+        for peer in ("dpkt", "scapy", "scapy-raw", "tshark", "struct", "raw", "read",
+                     "hdscan-table"):
             p = res.get(peer)
             if p is not None:
                 mark = "*" if p["scaled"] else ""
-                parts.append(f"{peer}{mark} {h['pps'] / p['pps']:.2f}x speed, "
+                speed = h["mbps"] / p["mbps"] if p["pps"] is None else h["pps"] / p["pps"]
+                cpu = p["cpu_s"] / h["cpu_s"]
+                parts.append(f"{peer}{mark} {speed:.2f}x speed ({cpu:.2f}x per CPU second), "
                              f"{h['peak_kb'] / p['peak_kb']:.2f}x memory")
-        print(f"{res['_name']}: " + "; ".join(parts))
+        print(f"{res['_name']}:\n  " + "\n  ".join(parts))
 
 
 if __name__ == "__main__":

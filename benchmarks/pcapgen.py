@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import socket
+import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +162,128 @@ def generate(path: Path, conversations: int, size_bytes: int, seed: int = 4,
     return manifest
 
 
+# ------------------------------------------------------------------ mixed (large) captures
+
+def _frames(path: Path) -> list[tuple[int, bytes]]:
+    """``(timestamp µs, frame)`` of every record of a small classic LE µs pcap."""
+    data = path.read_bytes()
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, incl, _orig = struct.unpack_from("<IIII", data, off)
+        out.append((sec * 1_000_000 + usec, data[off + 16:off + 16 + incl]))
+        off += 16 + incl
+    return out
+
+
+def _v6(v4: bytes) -> bytes:
+    """``fd00:4::a.b.c.d``: a distinct IPv6 address for an IPv4 one."""
+    return b"\xfd\x00\x00\x04" + bytes(8) + v4
+
+
+class _Link:
+    """Frames of one conversation: Ethernet, 0-2 VLAN tags, IPv4 or IPv6, given addresses."""
+
+    def __init__(self, tags: tuple[int, ...], ipv6: bool):
+        self.head = b"".join(struct.pack("!HH", tpid, vid) for tpid, vid in tags)
+        self.ipv6 = ipv6
+
+    def frame(self, macs: bytes, src: bytes, dst: bytes, proto: int, l4: bytes) -> bytes:
+        if self.ipv6:
+            return (macs + self.head + b"\x86\xdd"
+                    + struct.pack("!IHBB", 0x60000000, len(l4), proto, 64) + _v6(src) + _v6(dst)
+                    + l4)
+        return (macs + self.head + b"\x08\x00"
+                + struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0)
+                + src + dst + l4)
+
+
+def generate_mixed(path: Path, conversations: int, size_bytes: int, seed: int = 4,
+                   templates: int = 60) -> Manifest:
+    """A large capture fast: conversations stamped from a small ``generate`` run.
+
+    ``generate`` (full checksums, every kind) writes ``templates`` conversations to a
+    side file; each of the ``conversations`` here replays one of them with its own
+    client address and port, over plain Ethernet (70 %), one 802.1Q tag (15 %), QinQ
+    (5 %) or IPv6 (10 %, ``fd00:4::`` + the IPv4 address), and TCP conversations get
+    bulk data (server to client segments of 200–1448 bytes, each acknowledged) before
+    their FIN until the file reaches ``size_bytes``. Checksums of the stamped frames are
+    left 0 (readers and tshark do not verify them by default). About 440 bytes per
+    packet: 1 GB is ~2.3 million packets.
+    """
+    rng = random.Random(seed)
+    side = Path(str(path) + ".templates")
+    generate(side, templates, templates * 1500, seed=seed)
+    frames = _frames(side)
+    side.unlink()
+    by_client: dict[bytes, list[tuple[int, bytes]]] = {}
+    for ts, f in frames:                                   # group by the template's client
+        src, dst = f[26:30], f[30:34]
+        client = src if src[:1] == b"\x0a" else dst      # clients 10/8, servers 172.16/12
+        by_client.setdefault(client, []).append((ts, f))
+    convs = list(by_client.values())
+    noise = bytes(rng.getrandbits(8) for _ in range(4096))
+    manifest = Manifest()
+    ts = START_US
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+
+        def write(frame: bytes) -> None:
+            nonlocal ts
+            ts += rng.randrange(20, 400)
+            fh.write(struct.pack("<IIII", ts // 1_000_000, ts % 1_000_000, len(frame),
+                                 len(frame)))
+            fh.write(frame)
+            manifest.packets += 1
+
+        for i in range(conversations):
+            template = convs[i % len(convs)]
+            roll = rng.randrange(20)
+            link = _Link((), roll < 2) if roll < 2 else \
+                _Link(((0x8100, 100 + i % 50),), False) if roll < 5 else \
+                _Link(((0x88A8, 20), (0x8100, 200 + i % 50)), False) if roll < 6 else \
+                _Link((), False)
+            first = template[0][1]
+            t_client = first[26:30]
+            client = bytes(int(x) for x in client_ip(i).split("."))
+            sport = 1024 + (i * 7919) % 60000
+            proto = first[23]
+            dport = struct.unpack_from("!H", first, 36)[0]
+            server = first[30:34]
+            kind = "udp" if proto == 17 else "tcp"
+            addr = (lambda b: socket.inet_ntop(socket.AF_INET6, _v6(b))) if link.ipv6 else \
+                (lambda b: socket.inet_ntop(socket.AF_INET, b))
+            manifest.flows.add((addr(client), addr(server), dport, kind))
+            kname = {6661: "hl7", 104: "dicom", 4242: "dicom", 443: "tls", 5432: "postgresql",
+                     5433: "postgresql", 53: "dns"}.get(dport, "other")
+            manifest.by_kind[kname] = manifest.by_kind.get(kname, 0) + 1
+            due = size_bytes * (i + 1) // conversations
+            for _ts, f in template:
+                up = f[26:30] == t_client
+                macs = f[:12]
+                ihl = (f[14] & 15) * 4
+                l4 = bytearray(f[14 + ihl:])
+                struct.pack_into("!H", l4, 0 if up else 2, sport)
+                if proto == 6 and f[14 + ihl + 13] & 0x01 and up and kind == "tcp":
+                    # before the client's FIN: bulk from the server, each segment acked
+                    seq = 1
+                    while fh.tell() < due - 1500:
+                        size = rng.randrange(200, 1449)
+                        at = rng.randrange(0, 4096 - size) if size < 4096 else 0
+                        seg = struct.pack("!HHIIBBHHH", dport, sport, seq, 1, 0x50, 0x10,
+                                          65535, 0, 0) + noise[at:at + size]
+                        write(link.frame(macs[6:] + macs[:6], server, client, 6, seg))
+                        seq += size
+                        write(link.frame(macs, client, server, 6, struct.pack(
+                            "!HHIIBBHHH", sport, dport, 1, seq, 0x50, 0x10, 65535, 0, 0)))
+                    kind = "tcp-done"
+                if up:
+                    write(link.frame(macs, client, server, proto, bytes(l4)))
+                else:
+                    write(link.frame(macs, server, client, proto, bytes(l4)))
+        manifest.bytes = fh.tell()
+    return manifest
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("output", type=Path)
@@ -168,9 +292,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--dns-weight", type=int, default=1,
                     help="DNS exchanges per TCP conversation of each kind (default 1)")
+    ap.add_argument("--mixed", action="store_true",
+                    help="stamp conversations from templates, with VLAN, QinQ and IPv6 mixed "
+                         "in (fast: for the 1 GB capture)")
     opts = ap.parse_args()
-    m = generate(opts.output, opts.conversations, int(opts.size_mb * 1_000_000), opts.seed,
-                 opts.dns_weight)
+    if opts.mixed:
+        m = generate_mixed(opts.output, opts.conversations, int(opts.size_mb * 1_000_000),
+                           opts.seed)
+    else:
+        m = generate(opts.output, opts.conversations, int(opts.size_mb * 1_000_000), opts.seed,
+                     opts.dns_weight)
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(m.by_kind.items()))
     print(f"{opts.output}: {m.bytes / 1e6:.1f} MB, {m.packets} packets, "
           f"{len(m.flows)} conversations ({kinds})")

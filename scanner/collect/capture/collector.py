@@ -21,6 +21,7 @@ over-snaplen record lengths and malformed pcapng blocks raise ``InputError`` too
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Iterator
@@ -37,6 +38,8 @@ NAME = "pcap"
 VERSION = "2"   # 2: HL7 facts from client messages only
 
 _KIND_ORDER = {"flow": 0, "protocol": 1, "dns": 2}
+# canonical_json's serialisation, built once (json.dumps would build it per call)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def accepts(path: Path, head: bytes) -> bool:
@@ -96,7 +99,7 @@ class CaptureRun:
         reader = PcapReader(self.path, source)
         decoder = Decoder()
         table = FlowTable()
-        table.feed(reader, decoder.decode)
+        table.feed_fast(reader, decoder)
         table.finish()
         self.packets = reader.frames
         self.skipped = dict(decoder.skipped)
@@ -114,18 +117,31 @@ class CaptureRun:
 
 
 def build_observations(table: FlowTable, source: str) -> list[Observation]:
-    """Every observation of a finished flow table, sorted."""
-    out: list[Observation] = []
+    """Every observation of a finished flow table, sorted.
 
-    def ev(location: str, first: float, last: float, frame: int) -> Evidence:
-        return Evidence(NAME, VERSION, source, location, None,
-                        iso(first, source, frame), iso(last, source, frame))
+    Sorted by kind, then ``canonical_json(data)``, then the evidence: the data alone
+    decides unless two observations share it (then the evidence breaks the tie, as a
+    full key would); each key is built once, the UTC text of a second once.
+    """
+    out: list[Observation] = []
+    seconds: dict[int, str] = {}
+
+    def utc(ts: float, frame: int) -> str:
+        try:
+            return seconds[int(ts)]
+        except KeyError:
+            text = seconds[int(ts)] = iso(ts, source, frame)
+            return text
+        except (OverflowError, ValueError):
+            return iso(ts, source, frame)           # raises the located InputError
+
+    def ev(location: str, first: str, last: str) -> Evidence:
+        return Evidence(NAME, VERSION, source, location, None, first, last)
 
     for f in table.flows():
-        first, last = iso(f.first_ts, source, f.first_frame), iso(f.last_ts, source, f.last_frame)
+        first, last = utc(f.first_ts, f.first_frame), utc(f.last_ts, f.last_frame)
         out.append(observation(
-            "flow", ev(f"frames {f.first_frame}-{f.last_frame}", f.first_ts, f.last_ts,
-                       f.first_frame),
+            "flow", ev(f"frames {f.first_frame}-{f.last_frame}", first, last),
             client_ip=f.client_ip, server_ip=f.server_ip, server_port=f.server_port,
             transport=f.transport, packets_to_server=f.packets_to_server,
             packets_to_client=f.packets_to_client, bytes_to_server=f.bytes_to_server,
@@ -135,16 +151,19 @@ def build_observations(table: FlowTable, source: str) -> list[Observation]:
     for p in table.protocol_facts():
         facts = {k: list(v) if isinstance(v, tuple) else v for k, v in p.facts}
         out.append(observation(
-            "protocol", ev(f"frame {p.frame}", p.first_ts, p.last_ts, p.frame),
+            "protocol", ev(f"frame {p.frame}", utc(p.first_ts, p.frame), utc(p.last_ts, p.frame)),
             client_ip=p.client_ip, server_ip=p.server_ip, server_port=p.server_port,
             transport=p.transport, protocol=p.protocol, facts=facts))
     for d in table.dns_records():
         out.append(observation(
-            "dns", ev(f"frame {d.frame}", d.first_ts, d.last_ts, d.frame),
+            "dns", ev(f"frame {d.frame}", utc(d.first_ts, d.frame), utc(d.last_ts, d.frame)),
             name=d.name, address=d.address, record_type=d.record_type))
-    out.sort(key=lambda o: (_KIND_ORDER[o.kind], canonical_json(o.data),
-                            canonical_json(o.evidence.to_dict())))
-    return out
+    encode = _CANONICAL.encode
+    keys = [(_KIND_ORDER[o.kind], encode(o.data)) for o in out]
+    if len(set(keys)) < len(keys):                   # equal data: the evidence decides
+        keys = [k + (canonical_json(o.evidence.to_dict()),) for k, o in zip(keys, out)]
+    order = sorted(range(len(out)), key=keys.__getitem__)
+    return [out[i] for i in order]
 
 
 def collect(path: Path, source: str) -> CaptureRun:

@@ -59,6 +59,8 @@ class Decoder:
             text = cache[packed] = socket.inet_ntop(family, packed)
         return text
 
+    address = _ntop    # ``address(family, packed)``: the text of a packed address, cached
+
     def decode(self, linktype: int, data: bytes, wire_len: int):
         """Decode one frame.
 
