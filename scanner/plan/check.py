@@ -127,7 +127,9 @@ def parse_plan_json(text: str, source: str) -> PlanFile:
 _HEADERS = {"number": ("number", "n°", "no.", "no"), "hosts": ("hosts", "machines"),
             "host": ("host", "machine"), "wave": ("wave", "vague"), "name": ("name", "nom"),
             "window": ("window", "fenêtre", "fenetre"), "action": ("action",),
-            "preseed": ("preseed_bytes", "pre-seed", "préamorçage")}
+            "preseed": ("preseed_bytes", "pre-seed", "préamorçage",
+                        # the headers of the export's waves.csv (scanner/report/i18n.py)
+                        "pre-seed (bytes)", "pré-chargement (octets)")}
 
 
 def _cell(text: str) -> str:

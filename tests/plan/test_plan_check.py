@@ -225,9 +225,19 @@ def _csv_text(rows, sep):
 def test_the_exported_waves_csv_checks_clean_and_catches_an_edit(estate, plan, constraints, lang):
     text = render_csvs(*estate, plan, lang)["waves.csv"]
     bad, warn = check(parse_plan_csv(text, "waves.csv"), constraints)
-    assert bad == []
-    # the CSV says nothing of pre-seeding: waves that need it are warnings, not violations
-    assert {w.kind for w in warn} <= {"transfer"}
+    assert bad == [] and warn == []          # the export carries each wave's pre-seed amount
+    rows, sep = _csv_rows(text)
+    preseed_col = next(k for k, h in enumerate(rows[0]) if h.lower().startswith(("pre-seed", "pré-chargement")))
+    short = [r for r in rows[1:] if r[preseed_col] not in ("", "0")]
+    assert short, "the sample plan has waves to pre-seed"
+    for r in short:
+        r[preseed_col] = "0"                   # the pre-seed edited away
+    bad, _ = check(parse_plan_csv(_csv_text(rows, sep), "waves.csv"), constraints)
+    assert sum(1 for v in bad if v.kind == "transfer") == len(short)
+    for r in rows[1:]:
+        r[preseed_col] = ""                    # a CSV that says nothing of pre-seeding
+    bad, warn = check(parse_plan_csv(_csv_text(rows, sep), "waves.csv"), constraints)
+    assert bad == [] and {w.kind for w in warn} == {"transfer"}
     assert len(warn) == sum(1 for w in plan["waves"] if w["transfer"]["fits"] is False)
     rows, sep = _csv_rows(text)
     hosts_col = 3
