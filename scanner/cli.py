@@ -497,7 +497,8 @@ def rules_lint(paths) -> None:
 def rules_refresh_ranges(files, output, date, note) -> None:
     """Rebuild the hyperscaler range snapshot from FILES the user downloaded elsewhere
     (AWS ip-ranges.json, Azure ServiceTags_Public_*.json, Google cloud.json, Oracle
-    public_ip_ranges.json). Never goes to the network."""
+    public_ip_ranges.json, or the cloudip-db cloudip.msgpack.gz merging them). Writes the
+    list file and its .prefixes.txt beside it. Never goes to the network."""
     from .classify.loader import default_pack_path
     from .classify.ranges import refresh
 
@@ -510,6 +511,9 @@ def rules_refresh_ranges(files, output, date, note) -> None:
     if got["missing"]:
         click.echo(f"hdscan: warning: no file for {', '.join(got['missing'])}: the snapshot "
                    "no longer holds their ranges", err=True)
+    if got.get("left_out"):
+        click.echo("hdscan: note: left out (not US hyperscalers): " + ", ".join(
+            f"{k} ({v} ranges)" for k, v in sorted(got["left_out"].items())), err=True)
 
 
 @rules_group.command("test")

@@ -188,7 +188,35 @@ def _lists(data, path, faults, inherited: dict) -> dict:
                 faults.add(lpath, ldata.mark, f"list file lacks '{key}' (snapshots must be dated and sourced)")
         for name, values in (ldata.get("lists") or {}).items():
             lists[name] = tuple(values or ())
+        lists.update(_list_files(ldata, lpath, faults))
     return lists
+
+
+def _list_files(ldata, lpath, faults) -> dict:
+    """Lists a list file keeps in text files beside it (``list_files: {name: {file, sha256}}``,
+    one ``prefix provider`` a line: the hyperscaler snapshot, see ranges.py)."""
+    from ..errors import InputError
+    from .ranges import read_prefix_file
+
+    out = {}
+    raw = ldata.get("list_files") or {}
+    if not isinstance(raw, dict):
+        faults.add(lpath, ldata.where("list_files"), "list_files must be a mapping")
+        return out
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("file"), str) \
+                or "/" in spec["file"] or "\\" in spec["file"]:
+            faults.add(lpath, raw.where(name), f"list_files.{name} needs 'file': a file name "
+                       "beside the list file")
+            continue
+        try:
+            entries = read_prefix_file(Path(lpath).parent / spec["file"], spec.get("sha256"))
+        except InputError as exc:
+            m = re.match(r"line (\d+)", exc.location.place or "")
+            faults.add(exc.location.path, (int(m[1]), 1) if m else (1, 1), exc.message)
+            continue
+        out[str(name)] = tuple(p for p, _ in entries)
+    return out
 
 
 def _propagation(data, path, faults, dims) -> tuple:

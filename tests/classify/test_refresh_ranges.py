@@ -89,14 +89,20 @@ def test_snapshot_written_with_date_sources_and_collapsed_prefixes(files, tmp_pa
     assert doc["schema"] == "hdscan-list/1" and doc["retrieved"] == "2026-11-21"
     assert [s["sha256"] for s in doc["sources"]] == \
         [hashlib.sha256(p.read_bytes()).hexdigest() for p in files]
-    prefixes = doc["lists"]["hyperscaler_prefixes"]
+    spec = doc["list_files"]["hyperscaler_prefixes"]
+    assert spec["file"] == "hyperscaler_ranges.prefixes.txt"
+    text = (out.parent / spec["file"]).read_text(encoding="utf-8")
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == spec["sha256"]
+    prefixes = [ln.split()[0] for ln in text.splitlines() if not ln.startswith("#")]
+    assert "2600:1900:8000::/44 gcp" in text and "134.70.176.0/22 oracle" in text
     assert "20.38.104.0/22" not in prefixes and "20.38.104.0/23" in prefixes   # not adjacent-aligned
     assert prefixes.count("13.248.118.0/24") == 1                              # duplicates merged
     assert "2600:1900:8000::/44" in prefixes and "134.70.176.0/22" in prefixes
     # same files, same bytes, whatever the order given
-    again = tmp_path / "again.yml"
+    again = tmp_path / "again" / "hyperscaler_ranges.yml"
     refresh(list(reversed(files)), again, "2026-11-21")
     assert again.read_bytes() == out.read_bytes()
+    assert (again.parent / spec["file"]).read_text(encoding="utf-8") == text
 
 
 @pytest.mark.parametrize("name, text, where", [
@@ -133,23 +139,25 @@ def test_refreshed_site_pack_snapshot_changes_what_the_rule_matches(files, tmp_p
     pack = tmp_path / "core"
     shutil.copytree(default_pack_path(), pack)
     rule = load_packs([pack]).rule("core.exposure.hyperscaler-address-range")
-    case = RuleTest("oracle paris", {"endpoint": {"addresses": ["134.70.177.9"]}}, "match", None,
+    # a documentation prefix (RFC 5737), surely not in the bundled snapshot
+    case = RuleTest("new range", {"endpoint": {"addresses": ["198.51.100.9"]}}, "match", None,
                     Loc("t", 1, 1))
-    assert run_test(rule, case, load_packs([pack]).lists) is not None   # not in the bundled excerpt
+    assert run_test(rule, case, load_packs([pack]).lists) is not None
+    oracle = dict(ORACLE, regions=ORACLE["regions"] + [
+        {"region": "eu-test-1", "cidrs": [{"cidr": "198.51.100.0/24", "tags": ["OCI"]}]}])
+    files[3] = _write(tmp_path / "more", "public_ip_ranges.json", oracle)
     refresh(files, pack / "lists" / "hyperscaler_ranges.yml", "2026-11-21")
     packs = load_packs([pack])
     assert run_test(rule, case, packs.lists) is None
 
 
-def test_bundled_snapshot_is_what_refresh_makes_of_its_excerpts(tmp_path):
-    bundled = default_pack_path() / "lists" / "hyperscaler_ranges.yml"
-    doc = yaml.safe_load(bundled.read_text(encoding="utf-8"))
-    assert "NOT COMPLETE" in doc["note"]           # honestly labelled
-    excerpts = sorted((default_pack_path() / "lists" / "excerpts").glob("*.json"))
-    assert len(excerpts) == 3
-    out = tmp_path / "r.yml"
-    refresh(excerpts, out, doc["retrieved"], doc["note"])
-    assert out.read_text(encoding="utf-8") == bundled.read_text(encoding="utf-8")
+def test_provider_format_excerpts_still_refresh(tmp_path):
+    """The hand-written provider-format excerpts (the bundled snapshot's source before the
+    full cloudip-db one) stay readable, one provider each."""
+    excerpts = sorted((ROOT / "tests" / "fixtures" / "ranges" / "provider-excerpts").glob("*.json"))
+    got = refresh(excerpts, tmp_path / "r.yml", "2026-03-01")
+    assert got["providers"] == ["aws", "azure", "gcp"] and got["missing"] == ["oracle"]
+    assert got["prefixes"] == 10
 
 
 def test_cli_refresh_ranges(files, tmp_path):
