@@ -83,9 +83,15 @@ def main() -> None:
 @RULES_OPTION
 @PLAN_CONFIG_OPTION
 @KEEP_TRUNCATED_OPTION
+@click.option("--force", is_flag=True,
+              help="Re-run every stage even if its inputs did not change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, quiet: bool) -> None:
+def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, force: bool,
+            quiet: bool) -> None:
     """Run every stage on an ESTATE folder (estate.yml + inputs/) and write the report.
+
+    Files already imported are skipped, and a stage whose inputs did not change since
+    the last run (OUT/stages.json) is kept, not re-run.
 
     Example: hdscan run sample_estates/ch-saint-aurelien -o out/
     """
@@ -96,23 +102,30 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, q
             click.echo(f"hdscan: {len(summary.errors)} input file(s) refused; fix them or "
                        "remove them, then run again (what was imported is kept)", err=True)
             sys.exit(1)
-        _stage(2, 6, "graph", quiet)
-        g = pipeline.stage_graph(out)
-        _stage(3, 6, "classify", quiet)
-        tags = pipeline.stage_classify(out, list(rules))
-        _stage(4, 6, "plan", quiet)
-        plan = pipeline.stage_plan(out, plan_config)
-        _stage(5, 6, "report", quiet)
-        report = pipeline.stage_report(out)
-        _stage(6, 6, "export", quiet)
-        export = pipeline.stage_export(out)
+        numbers = {"graph": 2, "classify": 3, "plan": 4, "report": 5, "export": 6}
+
+        def on_stage(name: str, kept: bool) -> None:
+            _stage(numbers[name], 6, f"{name}: inputs unchanged, kept" if kept else name, quiet)
+
+        result = pipeline.run_stages(out, list(rules), plan_config, force, on_stage)
     except ScannerError as exc:
         _fail(exc)
+    g, tags, plan, report, export = result.graph, result.tags, result.plan, result.report, result.export
+    if len(result.kept) == 5:
+        click.echo("nothing new to import and no input changed: every stage kept "
+                   "(--force re-runs them)")
+    elif result.kept:
+        click.echo(f"kept unchanged: {', '.join(result.kept)}")
     s = pipeline.summarize(g, tags, plan)
     click.echo(f"{s['hosts']} hosts by data class: "
                + ", ".join(f"{k} {v}" for k, v in s["data_class"].items()))
     click.echo("by care tier (1 = vital): "
                + ", ".join(f"{k}: {v}" for k, v in s["care_tier"].items()))
+    if len(s["sites"]) > 1:
+        click.echo(f"{len(s['sites'])} sites: " + "; ".join(
+            f"{site} {v['hosts']} hosts ({v['servers']} servers, {v['health_data']} with health "
+            f"data, {v['inter_site_flows_out']} inter-site flows out)"
+            for site, v in s["sites"].items()))
     click.echo(f"{s['exposure_findings']} extraterritorial exposure finding(s), "
                f"{s['findings']} finding(s) in all")
     click.echo(f"{s['waves']} migration waves, {s['hybrid_flows']} cross-site flows to open "

@@ -15,6 +15,7 @@ Nothing here prints: progress goes through an optional callback, errors are rais
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Callable
 from . import __version__
 from .collect import registry
 from .errors import InputError, ScannerError, SourceLocation
-from .fileio import write_atomic
+from .fileio import dumps_records, write_atomic
 from .graph import io as graph_io
 from .graph.build import build_graph
 from .ingest.estate_file import EstateConfig, parse_estate_config
@@ -154,6 +155,8 @@ def load_config(store: Store) -> EstateConfig:
 
 
 def _write_json(path: Path, data) -> Path:
+    if isinstance(data, dict):
+        return write_atomic(path, dumps_records(data))
     return write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n")
 
 
@@ -277,8 +280,94 @@ def stage_export(out: Path, formats: list[str] | None = None, lang: str = "fr",
     return folder
 
 
+@dataclass
+class RunResult:
+    """What ``run_stages`` produced, and which stages it kept because their inputs did not change."""
+    graph: object
+    tags: dict
+    plan: dict
+    report: Path
+    export: Path
+    kept: list[str] = field(default_factory=list)
+
+
+def _inputs_digest(store: Store) -> str:
+    return hashlib.sha256(json.dumps(store.inputs(), sort_keys=True).encode()).hexdigest()
+
+
+def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Path | None = None,
+               force: bool = False, on_stage: Callable[[str, bool], None] | None = None) -> RunResult:
+    """graph → classify → plan → report → export, each skipped if its inputs did not change.
+
+    A stage's inputs are fingerprinted (``stagecache``: the store, the previous stage's
+    file, rule packs, plan configuration, hdscan's own code); when the fingerprint equals
+    the one recorded in ``OUT/stages.json`` and the stage's outputs are intact, the
+    stage is not run and its output is read back. ``force`` runs every stage.
+    ``on_stage(name, kept)`` is called before each stage.
+    """
+    from . import stagecache as sc
+    from .classify.loader import default_pack_path
+
+    out = Path(out)
+    notify = on_stage or (lambda _n, _k: None)
+    kept: list[str] = []
+
+    def step(name: str, key: str, outputs: list[Path], build, load):
+        fresh = not force and sc.is_fresh(out, name, key, outputs)
+        notify(name, fresh)
+        if fresh:
+            kept.append(name)
+            return load()
+        value = build()
+        sc.record(out, name, key, outputs)
+        return value
+
+    with Store(out / STORE, create=False) as store:
+        fingerprint, inputs = store.fingerprint(), _inputs_digest(store)
+    g = step("graph", sc.make_key("graph", fingerprint), [out / GRAPH],
+             lambda: stage_graph(out), lambda: load_graph(out))
+    graph_sha = sc.file_digest(out / GRAPH)
+    packs = [default_pack_path()] + [Path(p) for p in (rule_paths or [])]
+    tags = step("classify", sc.make_key("classify", graph_sha, [sc.tree_digest(p) for p in packs]),
+                [out / TAGS], lambda: stage_classify(out, rule_paths),
+                lambda: _read_json(out / TAGS, "classify"))
+    tags_sha = sc.file_digest(out / TAGS)
+    plan = step("plan", sc.make_key("plan", graph_sha, tags_sha,
+                                    sc.file_digest(plan_config) if plan_config else None),
+                [out / PLAN], lambda: stage_plan(out, plan_config),
+                lambda: _read_json(out / PLAN, "plan"))
+    derived = (graph_sha, tags_sha, sc.file_digest(out / PLAN), inputs)
+    report = step("report", sc.make_key("report", *derived), [out / "report"],
+                  lambda: stage_report(out), lambda: out / "report" / "index.html")
+    export = step("export", sc.make_key("export", *derived), [out / "export"],
+                  lambda: stage_export(out), lambda: out / "export")
+    return RunResult(g, tags, plan, report, export, kept)
+
+
+def site_summary(g, tags: dict) -> dict:
+    """Per site (``estate.yml`` sites; ``null`` hosts under "no site"): hosts, servers,
+    hosts holding health data, and flows leaving the site for another site."""
+    resolved = tags.get("resolved", {})
+    sites: dict[str, dict] = {}
+    site_of: dict[str, str] = {}
+    for n, d in g.nodes(data=True):
+        if d.get("kind") != "host":
+            continue
+        site = d.get("site") or "no site"
+        site_of[n] = site
+        row = sites.setdefault(site, {"hosts": 0, "servers": 0, "health_data": 0,
+                                      "inter_site_flows_out": 0})
+        row["hosts"] += 1
+        row["servers"] += d.get("device_class") == "server"
+        row["health_data"] += (resolved.get(n, {}).get("data_class") == "health")
+    for u, _v, d in g.edges(data=True):
+        if d.get("kind") == "flow" and d.get("inter_site") and u in site_of:
+            sites[site_of[u]]["inter_site_flows_out"] += 1
+    return dict(sorted(sites.items(), key=lambda kv: (kv[0] == "no site", kv[0])))
+
+
 def summarize(g, tags: dict, plan: dict) -> dict:
-    """The figures ``hdscan run`` ends with: hosts by data class and tier, findings, waves."""
+    """The figures ``hdscan run`` ends with: hosts by data class and tier, per site, findings, waves."""
     by_class: dict[str, int] = {}
     by_tier: dict[str, int] = {}
     hosts = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "host")
@@ -291,6 +380,7 @@ def summarize(g, tags: dict, plan: dict) -> dict:
         by_tier[tier] = by_tier.get(tier, 0) + 1
     last = ("undetermined", "no tier")
     return {"hosts": len(hosts),
+            "sites": site_summary(g, tags),
             "data_class": dict(sorted(by_class.items(), key=lambda kv: (kv[0] in last, kv[0]))),
             "care_tier": dict(sorted(by_tier.items(), key=lambda kv: (kv[0] in last, kv[0]))),
             "findings": len(tags.get("findings", [])),

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -26,6 +28,7 @@ from .errors import ScannerError, SourceLocation, StoreError
 from .model.observations import Observation, canonical_json
 
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 600        # an import holds the write lock while it reads one input file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,8 +62,29 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _test_pause_before_commit() -> None:
+    """Fault-injection hook for the kill tests (tests/store/test_store_faults.py).
+
+    With ``HDSCAN_TEST_PAUSE_BEFORE_COMMIT=<file>`` in the environment, an import writes
+    ``<file>`` once everything of an input is inserted but not committed, then waits
+    (at most 60 s) so a test can SIGKILL it at exactly that point. Unset: nothing.
+    """
+    marker = os.environ.get("HDSCAN_TEST_PAUSE_BEFORE_COMMIT")
+    if not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 class Store:
-    """An estate store on disk.  Use as a context manager or call ``close()``."""
+    """An estate store on disk.  Use as a context manager or call ``close()``.
+
+    Several processes may use one store at once (SQLite WAL): readers never wait,
+    writers queue for up to ``BUSY_TIMEOUT_S`` seconds, and an input imported by another
+    process while this one waited is skipped, not stored twice.
+    """
 
     def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
@@ -69,7 +93,7 @@ class Store:
                              SourceLocation(str(self.path)))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
@@ -114,8 +138,17 @@ class Store:
         if self.known_input(sha256, collector, version):
             return ImportResult(source, collector, 0, 0, True)
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
         try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"store busy: another import held it for over {BUSY_TIMEOUT_S} s "
+                             f"({exc}); nothing of {source} was imported, run again",
+                             SourceLocation(str(self.path))) from None
+        try:
+            # Another process may have imported the same file while we waited for the lock.
+            if self.known_input(sha256, collector, version):
+                db.execute("ROLLBACK")
+                return ImportResult(source, collector, 0, 0, True)
             before = db.total_changes
             count = 0
             batch = []
@@ -131,6 +164,7 @@ class Store:
             new = db.total_changes - before
             db.execute("INSERT INTO inputs VALUES (?,?,?,?,?,?)",
                        (sha256, collector, version, source, size, count))
+            _test_pause_before_commit()
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -154,16 +188,19 @@ class Store:
     def observations(self, kinds: Iterable[str] | None = None) -> Iterator[Observation]:
         """Every stored observation, sorted by id (deterministic), optionally by kind."""
         if kinds is None:
-            cur = self._db.execute("SELECT kind, data, evidence FROM observations ORDER BY id")
+            cur = self._db.execute("SELECT id, kind, data, evidence FROM observations ORDER BY id")
         else:
             kinds = sorted(set(kinds))
             marks = ",".join("?" * len(kinds))
             cur = self._db.execute(
-                f"SELECT kind, data, evidence FROM observations WHERE kind IN ({marks}) "
+                f"SELECT id, kind, data, evidence FROM observations WHERE kind IN ({marks}) "
                 "ORDER BY id", kinds)
-        for kind, data, evidence in cur:
-            yield Observation.from_dict({"kind": kind, "data": json.loads(data),
-                                         "evidence": json.loads(evidence)})
+        loads = json.loads
+        for oid, kind, data, evidence in cur:
+            obs = Observation.from_dict({"kind": kind, "data": loads(data),
+                                         "evidence": loads(evidence)})
+            obs.__dict__["id"] = oid    # the stored key is this content hash: not recomputed
+            yield obs
 
     def inputs(self) -> list[dict]:
         cur = self._db.execute("SELECT source, collector, collector_version, sha256, size, "

@@ -32,6 +32,16 @@ def _iso(seconds: int) -> str:
     return (_T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def day_window(day: int) -> tuple[int, int]:
+    """(start offset from the collection start, span) in seconds of collection ``day``.
+
+    Day 1 is the first week (START..END); day k >= 2 is the k-1-th day after it.
+    """
+    if day <= 1:
+        return 0, _SPAN
+    return _SPAN + (day - 2) * 86400, 86400
+
+
 def _base(site: Site, host: Host) -> str:
     return host.name[len(site.prefix):] if host.name else host.ip
 
@@ -71,9 +81,13 @@ def flows_by_host(site: Site) -> dict[str, list]:
     return out
 
 
-def inventory(site: Site, host: Host, seed: int, flows: list | None = None) -> dict:
-    """The inventory document of ``host`` (an agent host of ``site``); ``flows``: its flows, if indexed."""
-    rng = random.Random(f"{seed}:agent:{host.key}")
+def inventory(site: Site, host: Host, seed: int, flows: list | None = None, day: int = 1) -> dict:
+    """The inventory document of ``host`` (an agent host of ``site``); ``flows``: its flows, if indexed.
+
+    ``day`` > 1 gives the bundle of one more day of collection (``day_window``).
+    """
+    rng = random.Random(f"{seed}:agent:{host.key}" if day <= 1 else f"{seed}:agent:{host.key}:day{day}")
+    offset, span = day_window(day)
     is_win = host.os[0].startswith("Windows")
     pids = _pids(host)
     processes = [{"pid": pids[p.name], "name": p.name, "exe": p.exe, "user": p.user, "cmdline": p.cmdline}
@@ -101,14 +115,16 @@ def inventory(site: Site, host: Host, seed: int, flows: list | None = None) -> d
                           "process": proc})
         else:
             continue
-        first = rng.randint(5, 3600)
-        last = _SPAN - rng.randint(5, 3600)
+        first = offset + rng.randint(5, 3600)
+        last = offset + span - rng.randint(5, 3600)
         conns[-1].update(times_seen=rng.randint(12, 20000), first_seen=_iso(first), last_seen=_iso(last))
     conns.sort(key=lambda c: (c["remote_ip"], c["remote_port"], c["local_port"], c["transport"]))
     packages = sorted(set(host.packages + (["Zabbix Agent 6.0.25", "Veeam Installer Service 12.1"] if is_win
                                            else ["openssh-server", "zabbix-agent-6.0.25"])))
     doc = {
-        "schema": SCHEMA, "agent_version": AGENT_VERSION, "collected_from": START, "collected_to": END,
+        "schema": SCHEMA, "agent_version": AGENT_VERSION,
+        "collected_from": START if day <= 1 else _iso(offset),
+        "collected_to": END if day <= 1 else _iso(offset + span),
         "host": {
             "hostname": host.name, "fqdn": f"{host.name}.{DOMAIN}", "os": host.os[0], "os_version": host.os[1],
             "cpu_count": host.cpu, "memory_bytes": host.memory_gb * GB, "device_class": host.device_class,
@@ -123,15 +139,15 @@ def inventory(site: Site, host: Host, seed: int, flows: list | None = None) -> d
     return doc
 
 
-def write_agents(site: Site, folder: Path, seed: int) -> int:
-    """Write ``<folder>/<host>.json`` for every agent host of ``site``; returns the count."""
+def write_agents(site: Site, folder: Path, seed: int, day: int = 1) -> int:
+    """Write ``<folder>/<host>.json`` for every agent host of ``site`` (collection ``day``); returns the count."""
     folder.mkdir(parents=True, exist_ok=True)
     n = 0
     index = flows_by_host(site)
     for host in site.hosts:
         if not host.agent:
             continue
-        doc = inventory(site, host, seed, index.get(host.key, []))
+        doc = inventory(site, host, seed, index.get(host.key, []), day)
         (folder / f"{host.name}.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
                                                   encoding="utf-8")
         n += 1

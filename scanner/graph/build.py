@@ -354,6 +354,19 @@ class _Builder:
             e["applications"].add(d["application"])
 
     # -- output -----------------------------------------------------------------------
+    def _site(self, node_id: str) -> str | None:
+        n = self.nodes.get(node_id)
+        if n is None:
+            return None
+        if n["kind"] == "service":
+            n = self.nodes.get(n["host"]) or {}
+        return n.get("site") if n.get("kind") == "host" else None
+
+    def _inter_site(self, src: str, dst: str) -> bool:
+        """Both ends are hosts on declared sites, and the sites differ."""
+        a, b = self._site(src), self._site(dst)
+        return a is not None and b is not None and a != b
+
     def _finish(self) -> nx.MultiDiGraph:
         g = self.g
         for node_id in sorted(self.nodes):
@@ -388,6 +401,8 @@ class _Builder:
                 attrs["protocol"] = (ranked[0] if ranked else
                                      target.get("protocol") if target["kind"] == "service"
                                      else "unknown")
+                if self._inter_site(src, dst):
+                    attrs["inter_site"] = True
             g.add_edge(src, dst, key=kind, **attrs)
         g.graph["identity_conflicts"] = self.identity.conflicts
         return g

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 import networkx as nx
+
+from ..fileio import dumps_records
 
 SCHEMA = "hdscan-graph/1"
 
@@ -32,4 +33,5 @@ def graph_from_dict(data: dict) -> nx.MultiDiGraph:
 
 
 def dumps(g: nx.MultiDiGraph) -> str:
-    return json.dumps(graph_to_dict(g), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+    """``graph.json`` text: one node or edge per line (``fileio.dumps_records``)."""
+    return dumps_records(graph_to_dict(g))

@@ -30,27 +30,45 @@ class EstateConfig:
     internal_domains: tuple = ()
     assertions: tuple = ()          # dicts: entity, set, author, reason
     source: str = "estate.yml"
+    # address → site id / internal flag, filled on use (an estate asks about the same
+    # few thousand addresses hundreds of thousands of times)
+    _site_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _internal_cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def site_of(self, address: str) -> str | None:
         try:
+            return self._site_cache[address]
+        except KeyError:
+            pass
+        site_id = None
+        try:
             ip = ipaddress.ip_address(address)
         except ValueError:
-            return None
-        for site in self.sites:
-            for net in site.subnets:
-                if ip.version == net.version and ip in net:
-                    return site.id
-        return None
+            ip = None
+        if ip is not None:
+            site_id = next((site.id for site in self.sites for net in site.subnets
+                            if ip.version == net.version and ip in net), None)
+        if len(self._site_cache) < 1 << 20:
+            self._site_cache[address] = site_id
+        return site_id
 
     def is_internal_address(self, address: str) -> bool:
         """Inside a declared site subnet; with no sites declared, any private address."""
         if self.sites:
             return self.site_of(address) is not None
         try:
+            return self._internal_cache[address]
+        except KeyError:
+            pass
+        try:
             ip = ipaddress.ip_address(address)
         except ValueError:
-            return False
-        return ip.is_private or ip.is_loopback or ip.is_link_local
+            internal = False
+        else:
+            internal = ip.is_private or ip.is_loopback or ip.is_link_local
+        if len(self._internal_cache) < 1 << 20:
+            self._internal_cache[address] = internal
+        return internal
 
 
 def _line(node) -> str:

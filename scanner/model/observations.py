@@ -12,6 +12,7 @@ Times are ISO-8601 UTC strings.  Addresses are textual IPv4/IPv6.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -132,9 +133,9 @@ class Observation:
     data: dict = field(hash=False, compare=True)
     evidence: Evidence = field(hash=False, compare=True)
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
-        """Content hash: the same fact from the same place always has the same id."""
+        """Content hash: the same fact from the same place always has the same id (computed once)."""
         payload = canonical_json({"kind": self.kind, "data": self.data,
                                   "evidence": self.evidence.to_dict()})
         return "obs:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]

@@ -11,6 +11,7 @@ for a fact or a DNS answer, and the UTC times read from the log (whole seconds).
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import re
@@ -72,8 +73,11 @@ def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def address(text: str) -> str | None:
     """The canonical text of an IPv4/IPv6 address, or None if ``text`` is not one.
+
+    Cached (bounded): a flow log names the same few thousand addresses millions of times.
 
     >>> address("FD00:0020:0001::0021")
     'fd00:20:1::21'
@@ -131,14 +135,21 @@ class FlowLogTable:
             self._flows[key] = [*counts, connections, line, line, first, last,
                                 direction_source, confidence]
             return
-        for i in range(4):
-            row[i] += counts[i]
+        row[0] += counts[0]
+        row[1] += counts[1]
+        row[2] += counts[2]
+        row[3] += counts[3]
         row[4] += connections
-        row[5] = min(row[5], line)
-        row[6] = max(row[6], line)
-        row[7] = min(row[7], first)
-        row[8] = max(row[8], last)
-        if _RANK[(direction_source, confidence)] > _RANK[(row[9], row[10])]:
+        if line < row[5]:
+            row[5] = line
+        if line > row[6]:
+            row[6] = line
+        if first < row[7]:
+            row[7] = first
+        if last > row[8]:
+            row[8] = last
+        if (direction_source != row[9] or confidence != row[10]) and \
+                _RANK[(direction_source, confidence)] > _RANK[(row[9], row[10])]:
             row[9], row[10] = direction_source, confidence
 
     def add_fact(self, client: str, server: str, port: int, transport: str, protocol: str,
@@ -147,6 +158,11 @@ class FlowLogTable:
         frozen = tuple(sorted((k, tuple(sorted(v)) if isinstance(v, (list, tuple)) else v)
                               for k, v in facts.items() if v not in (None, "", [], ())))
         self._seen(self._facts, (client, server, port, transport, protocol, frozen), ts, line)
+
+    def add_bare_fact(self, client: str, server: str, port: int, transport: str, protocol: str,
+                      ts: float, line: int) -> None:
+        """``add_fact`` with no facts: the log names the protocol only (Zeek's ``service``)."""
+        self._seen(self._facts, (client, server, port, transport, protocol, ()), ts, line)
 
     def add_dns(self, name: str, answer: str, record_type: str, ts: float, line: int) -> None:
         """Add one passive-DNS answer (name → address or CNAME target)."""
@@ -158,9 +174,12 @@ class FlowLogTable:
         if row is None:
             table[key] = [line, ts, ts]
         else:
-            row[0] = min(row[0], line)
-            row[1] = min(row[1], ts)
-            row[2] = max(row[2], ts)
+            if line < row[0]:
+                row[0] = line
+            if ts < row[1]:
+                row[1] = ts
+            if ts > row[2]:
+                row[2] = ts
 
     def _evidence(self, location: str, first: float, last: float) -> Evidence:
         return Evidence(self.collector, self.version, self.source, location, None,
