@@ -7,18 +7,60 @@ external endpoint), port, transport and protocol.  A rule opens with the earlies
 its flows and closes with the latest (``until_wave`` null: it never closes, a permanent
 cross-site path).  Each row keeps its first flow's reason and kind, the volume observed on
 its flows and their observation ids as evidence.
+
+The bandwidth a rule needs is estimated as its average rate over the **collection period**
+(the earliest ``first_seen`` to the latest ``last_seen`` of every flow in the graph):
+``avg_mbps`` = bytes × 8 / period (three significant digits).  A modality that pushed 40 GB of images during a week of
+capture needs ~0.5 Mbit/s on average across sites; peaks are not known (collectors keep
+totals, not time series), so the figure is a floor to size links against, and null when no
+collector measured bytes or the period is under a minute.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..graph import queries as q
+
+MIN_PERIOD_SECONDS = 60
+
+
+def _instant(text):
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def collection_period(graph) -> float | None:
+    """Seconds from the earliest to the latest sighting of any flow; None if unknown."""
+    first = last = None
+    for _u, _v, d in graph.edges(data=True):
+        if d.get("kind") != "flow":
+            continue
+        a, b = _instant(d.get("first_seen") or ""), _instant(d.get("last_seen") or "")
+        if a is not None and (first is None or a < first):
+            first = a
+        if b is not None and (last is None or b > last):
+            last = b
+    if first is None or last is None:
+        return None
+    return (last - first).total_seconds()
+
+
+def average_mbps(volume, period) -> float | None:
+    """Average Mbit/s of ``volume`` bytes over ``period`` seconds (None if either is unknown)."""
+    if volume is None or period is None or period < MIN_PERIOD_SECONDS:
+        return None
+    return float(f"{volume * 8 / period / 1e6:.3g}")      # three significant digits
 
 
 def firewall_matrix(graph, flows: list) -> list:
     """Sorted firewall rows ``{source, destination, port, transport, protocol, from_wave,
-    until_wave, kind, connections, bytes, flows, evidence, reason}`` (``bytes``: the volume
-    observed on its flows, null when no collector measured it; ``evidence``: the
-    observation ids of its flows)."""
+    until_wave, kind, connections, bytes, avg_mbps, flows, evidence, reason}`` (``bytes``: the
+    volume observed on its flows, null when no collector measured it; ``avg_mbps``: that
+    volume's average rate over the collection period; ``evidence``: the observation ids of
+    its flows)."""
     rows: dict = {}
     for f in flows:
         dst = f["destination"]
@@ -44,6 +86,9 @@ def firewall_matrix(graph, flows: list) -> list:
             row["bytes"] = (row["bytes"] or 0) + f["bytes"]
         row["evidence"] = sorted(set(row["evidence"]) | set(f.get("evidence") or []))
         row["flows"] += 1
+    period = collection_period(graph) if rows else None
+    for row in rows.values():
+        row["avg_mbps"] = average_mbps(row["bytes"], period)
     return sorted(rows.values(), key=lambda r: (r["from_wave"], r["source"], r["destination"],
                                                 r["port"] or 0, r["protocol"]))
 

@@ -38,8 +38,8 @@ COLUMNS = {
     "firewall-matrix.csv": [("source", "source"), ("destination", "destination"), ("port", "port"),
                             ("transport", "transport"), ("protocol", "protocol"), ("kind", "kind_label"),
                             ("from_wave", "from_wave"), ("until_wave", "until_wave"),
-                            ("connections", "connections"), ("bytes", "bytes"), ("flows_count", "flows"),
-                            ("evidence", "evidence"), ("reason", "reason")],
+                            ("connections", "connections"), ("bytes", "bytes"), ("avg_mbps", "avg_mbps"),
+                            ("flows_count", "flows"), ("evidence", "evidence"), ("reason", "reason")],
 }
 
 
@@ -58,6 +58,15 @@ def safe_cell(value) -> str:
     return text
 
 
+def _number(value, lang: str):
+    """A float as plain decimal text (no exponent), with a decimal comma in French so
+    Excel and LibreOffice in a French locale read it as a number; anything else unchanged."""
+    if isinstance(value, float):
+        text = f"{value:.12f}".rstrip("0").rstrip(".") or "0"
+        return text.replace(".", ",") if lang == "fr" else text
+    return value
+
+
 def to_csv(header: list[str], rows: list[list], lang: str) -> str:
     """One table as CSV text (BOM, locale separator, CRLF, RFC 4180 quoting)."""
     buf = io.StringIO()
@@ -65,7 +74,7 @@ def to_csv(header: list[str], rows: list[list], lang: str) -> str:
                         lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([safe_cell(_number(v, lang)) for v in row])
     return BOM + buf.getvalue()
 
 

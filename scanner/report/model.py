@@ -113,6 +113,19 @@ def human_bytes(n, lang: str) -> str:
     return f"{text} {units[unit]}"
 
 
+def human_rate(mbps, lang: str) -> str:
+    """An average rate given in Mbit/s, in the unit that reads best (bit/s … Gbit/s)."""
+    words = catalogue(lang)
+    bits = float(mbps) * 1e6
+    if bits < 1:
+        return words["rate_below_one"]
+    units = ("bit/s", "kbit/s", "Mbit/s", "Gbit/s")
+    unit = 0
+    while bits >= 1000 and unit < len(units) - 1:
+        bits, unit = bits / 1000, unit + 1
+    return f"{bits:.3g} {units[unit]}".replace(".", words["decimal_mark"])
+
+
 def _related_by_host(g, resolved: dict) -> dict[str, set[str]]:
     """host → the services and databases it owns (among the classified entities), in one pass."""
     found: dict[str, set[str]] = {}
@@ -351,6 +364,7 @@ def _opening(f: dict) -> dict:
             "kind": text(f.get("kind")),
             "connections": f.get("connections"),
             "bytes": f.get("bytes"),
+            "avg_mbps": f.get("avg_mbps"),
             "flows": f.get("flows", 1),
             "evidence": [str(e) for e in (evidence if isinstance(evidence, list) else [evidence])],
             "reason": text(f.get("reason"))}
@@ -393,7 +407,9 @@ def firewall_view(plan: dict, lang: str) -> list[dict]:
     """``firewall_rows`` with the words the page shows: kind, until (or "end"), volume."""
     words = catalogue(lang)
     return [r | {"kind_label": words.get("fw_" + r["kind"], r["kind"]),
-                 "volume": human_bytes(r["bytes"], lang) if r["bytes"] is not None else "",
+                 "volume": (human_bytes(r["bytes"], lang) if r["bytes"] is not None else "")
+                 + ("" if r["avg_mbps"] is None else
+                    " (" + words["avg_rate"].replace("{rate}", human_rate(r["avg_mbps"], lang)) + ")"),
                  "until": r["until_wave"] or words["until_end"]}
             for r in firewall_rows(plan)]
 

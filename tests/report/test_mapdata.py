@@ -105,7 +105,7 @@ def test_firewall_key_is_rendered_when_the_plan_has_one():
     [row] = model.firewall_rows(p)
     assert row == {"source": "host:x", "destination": "host:y", "port": "443", "transport": "",
                    "protocol": "https", "from_wave": "3", "until_wave": "5", "kind": "", "connections": None,
-                   "bytes": None, "flows": 1, "evidence": [], "reason": "règle de test"}
+                   "bytes": None, "avg_mbps": None, "flows": 1, "evidence": [], "reason": "règle de test"}
     p["firewall"] = [{"source": "host:z", "destination": "host:w", "port": None}]
     assert model.firewall_rows(p)[0]["source"] == "host:z"
 
