@@ -5,7 +5,8 @@ The session is made read-only with a statement time limit; every statement comes
 ``DATA_LENGTH + INDEX_LENGTH`` come from ``information_schema`` — sizes are asked table
 by table, local tables only, so a FEDERATED table never makes the server call its
 remote. Links: ``SHOW CREATE TABLE`` of every FEDERATED / CONNECT table (its
-``CONNECTION`` option) and ``mysql.servers`` (name, host, port, database, wrapper) when
+``CONNECTION`` option, or for a CONNECT ``TABLE_TYPE=MYSQL`` table its ``DBNAME`` /
+``TABNAME`` / ``OPTION_LIST`` host and port) and ``mysql.servers`` (name, host, port, database, wrapper) when
 the login may read it. With no database in the URL, every non-system database is read.
 """
 
@@ -24,6 +25,8 @@ from .url import LiveTarget
 
 LINK_ENGINES = {"FEDERATED", "CONNECT"}
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+", re.I)
+_TABLE_OPTION = re.compile(r"`?(TABLE_TYPE|DBNAME|TABNAME|OPTION_LIST|CONNECTION)`?\s*=\s*'((?:[^'\\]|\\.|'')*)'",
+                           re.I)
 _NO_PRIVILEGE = {1142, 1044, 1146}    # table access denied, database access denied, no table
 _NOT_ALLOWED = {1227, 1142, 1044, 1064}  # needs a privilege, denied, denied, syntax (other server)
 
@@ -93,6 +96,7 @@ def _read(cur, target: LiveTarget) -> tuple[list[Catalog], LinkGroup]:
         if (engine or "").upper() in LINK_ENGINES:
             rows = queries.run(cur, "my.show_create", table=queries.mysql_name(schema, table))
             ddl = _CREATE_TABLE.sub(f"CREATE TABLE {queries.mysql_name(schema)}.", rows[0][1], count=1)
+            ddl += _connect_mysql_target(ddl, schema, table)
             group.add(f"table {schema}.{table}", schema, ddl)
             continue
         t = catalogs[schema].table(schema, table)
@@ -107,6 +111,27 @@ def _read(cur, target: LiveTarget) -> tuple[list[Catalog], LinkGroup]:
         sizes = [t["bytes"] for t in cat.tables.values() if t.get("bytes") is not None]
         cat.bytes = sum(sizes) if sizes else None
     return sorted(catalogs.values(), key=lambda c: c.database), group
+
+
+def _connect_mysql_target(ddl: str, schema: str, table: str) -> str:
+    """A CONNECT ``TABLE_TYPE=MYSQL`` table declared with ``DBNAME`` / ``TABNAME`` /
+    ``OPTION_LIST='host=…,port=…'`` and no ``CONNECTION``: its target as a
+    ``CONNECTION='mysql://host:port/db/table'`` clause (CONNECT's defaults: localhost,
+    3306, this database, the same table name). ``user`` / ``password`` are never copied."""
+    opts = {k.upper(): v for k, v in _TABLE_OPTION.findall(ddl)}
+    if opts.get("TABLE_TYPE", "").upper() != "MYSQL" or "CONNECTION" in opts:
+        return ""
+    listed = {}
+    for item in opts.get("OPTION_LIST", "").split(","):
+        key, _, value = item.partition("=")
+        listed[key.strip().lower()] = value.strip()
+    host = listed.get("host") or "localhost"
+    port = listed.get("port") or "3306"
+    if not port.isdigit() or not re.fullmatch(r"[\w.:-]+", host):
+        return ""
+    db, tab = opts.get("DBNAME") or schema, opts.get("TABNAME") or table
+    url = f"mysql://{host}:{port}/{db}/{tab}".replace("\\", "").replace("'", "''")
+    return f" CONNECTION='{url}'"
 
 
 def _show(cur, names: tuple[str, ...]) -> list[dict] | None:

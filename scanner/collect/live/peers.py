@@ -1,7 +1,7 @@
 """Owns who talks to a live server: client sessions and replication peers → observations.
 
 An engine module fills a :class:`Peers` record from the server's own views
-(``pg_stat_activity``, ``pg_stat_replication``, ``pg_subscription``; MariaDB
+(``pg_stat_activity``, ``pg_stat_replication``, ``pg_stat_wal_receiver``, ``pg_subscription``; MariaDB
 ``information_schema.PROCESSLIST``, ``SHOW ALL SLAVES STATUS``, ``SHOW SLAVE HOSTS``) and
 :func:`observations` turns it into the kinds the graph already reads:
 
@@ -12,6 +12,8 @@ An engine module fills a :class:`Peers` record from the server's own views
   ``logical-replication`` from the subscribing database to the publisher's host/port/db
   (its ``conninfo`` is read through the dump collector's libpq reader: user and password
   are parsed past, never kept);
+* a PostgreSQL standby's upstream (``pg_stat_wal_receiver`` sender host/port) →
+  ``config_ref`` scheme ``postgresql`` from the standby host to the primary's port;
 * a MariaDB replica's source (``Master_Host:Master_Port``) and a replica registered on a
   primary (``SHOW SLAVE HOSTS``) → ``config_ref`` scheme ``mysql`` from the replica host
   to the primary's port: names, not addresses, so it works through ``--as-host`` too.
@@ -43,6 +45,8 @@ class Peers:
     session_place: str = "pg_stat_activity"
     # (client_ip, application) of streaming replicas (pg_stat_replication)
     replicas: list[tuple[str, str | None]] = field(default_factory=list)
+    # (sender host, sender port) a PostgreSQL standby streams from (pg_stat_wal_receiver)
+    upstreams: list[tuple[str, int | None]] = field(default_factory=list)
     # (database, subscription, conninfo) of logical-replication subscriptions
     subscriptions: list[tuple[str, str, str]] = field(default_factory=list)
     # (connection name, source host, source port) this MariaDB server replicates from
@@ -127,6 +131,13 @@ def observations(peers: Peers, *, host: str, port: int, engine: str, collector: 
                       mechanism="logical-replication", object=name)
         add(observation("db_link", ev(f"subscription {name}"),
                         **{k: v for k, v in fields.items() if isinstance(v, int) or ok(v)}))
+    for up_host, up_port in sorted(peers.upstreams, key=repr):
+        h = targets.clean_host(up_host)
+        if h is None or h.startswith("/"):          # a Unix socket: same host, no network edge
+            continue
+        add(observation("config_ref", ev("pg_stat_wal_receiver"), host=host,
+                        application=REPLICATION_APP, target_host=h, target_port=up_port or 5432,
+                        scheme="postgresql", key="streaming replication upstream"))
     for name, src_host, src_port in sorted(peers.sources, key=repr):
         h = targets.clean_host(src_host)
         if h is None:

@@ -105,6 +105,7 @@ def _read_peers(cur, target: LiveTarget, warnings: list[str]) -> Peers:
     for client, database, user, app, count in queries.run(cur, "pg.sessions"):
         peers.session(client, database, user, app, count)
     peers.replicas = [(client, app) for client, app in queries.run(cur, "pg.replicas")]
+    peers.upstreams = [(h, int(p) if p else None) for h, p in queries.run(cur, "pg.upstream")]
     try:
         peers.subscriptions = [tuple(r) for r in queries.run(cur, "pg.subscriptions")]
     except psycopg.errors.InsufficientPrivilege:

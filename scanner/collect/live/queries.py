@@ -2,7 +2,7 @@
 
 Every statement but the two sampling ones reads catalogue metadata only: ``pg_catalog``
 and ``information_schema`` relations and size functions, the server's own activity views
-(``pg_stat_activity``, ``pg_stat_replication`` — addresses, database, role and application
+(``pg_stat_activity``, ``pg_stat_replication``, ``pg_stat_wal_receiver`` — addresses, database, role and application
 names, never the ``query`` column; MariaDB ``PROCESSLIST`` host/db/user, never ``INFO``),
 ``pg_subscription``, replication status (``SHOW ALL SLAVES STATUS``,
 ``SHOW SLAVE HOSTS``), MariaDB's ``information_schema``, ``mysql.servers`` (name, host,
@@ -64,6 +64,9 @@ STATEMENTS: dict[str, str] = {
                    "AND a.pid <> pg_catalog.pg_backend_pid() GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
     "pg.replicas": "SELECT pg_catalog.host(r.client_addr), r.application_name "
                    "FROM pg_catalog.pg_stat_replication r WHERE r.client_addr IS NOT NULL ORDER BY 1, 2",
+    # a standby's upstream: where its WAL receiver connects — never `conninfo`
+    "pg.upstream": "SELECT w.sender_host, w.sender_port FROM pg_catalog.pg_stat_wal_receiver w "
+                   "WHERE w.sender_host IS NOT NULL",
     "pg.subscriptions": "SELECT d.datname, s.subname, s.subconninfo FROM pg_catalog.pg_subscription s "
                         "JOIN pg_catalog.pg_database d ON d.oid = s.subdbid ORDER BY 1, 2",
     # opt-in value sampling (--sample N): the only statement that reads a user table, one
@@ -103,6 +106,7 @@ CATALOG = frozenset({
     "pg_catalog.pg_depend", "information_schema.schemata", "information_schema.tables",
     "information_schema.columns", "mysql.servers", "pg_catalog.pg_stat_activity",
     "pg_catalog.pg_stat_replication", "pg_catalog.pg_subscription",
+    "pg_catalog.pg_stat_wal_receiver",
     "information_schema.processlist",
 })
 
