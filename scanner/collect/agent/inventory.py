@@ -28,7 +28,6 @@ wrong type (naming the JSON path: ``connections[3].remote_port: expected an inte
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from pathlib import Path
 from typing import Iterator
@@ -38,6 +37,7 @@ from ...model.evidence import Evidence
 from ...model.observations import DEVICE_CLASSES, Observation
 from ...privacy import observation
 from .direction import decide
+from ..jsondoc import parse_object
 from .validate import Reader, join
 
 NAME = "agent-inventory"
@@ -61,25 +61,7 @@ def parse(raw: bytes, source: str) -> dict:
     InputError
         Invalid UTF-8 (byte offset), invalid JSON (line, column), not an object.
     """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 ({exc.reason})",
-                         SourceLocation(source, f"byte {exc.start}")) from None
-
-    def no_constant(name: str):
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        doc = json.loads(text, parse_constant=no_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg})",
-                         SourceLocation(source, f"line {exc.lineno} col {exc.colno}")) from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"invalid JSON ({exc})", SourceLocation(source, "document")) from None
-    if not isinstance(doc, dict):
-        raise InputError("expected a JSON object at the top", SourceLocation(source, "document"))
-    return doc
+    return parse_object(raw, source, "utf-8-sig")
 
 
 def _check_schema(doc: dict, r: Reader) -> None:

@@ -43,6 +43,7 @@ from ...model.evidence import Evidence
 from ...model.observations import Observation
 from ...privacy import observation
 from ..agent.validate import Reader
+from ..jsondoc import parse_object
 from . import collector as pcap
 
 NAME = "pcap-live"
@@ -88,26 +89,7 @@ class SegmentRun(list):
 
 
 def _load(path: Path, source: str) -> dict:
-    raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 ({exc.reason})",
-                         SourceLocation(source, f"byte {exc.start}")) from None
-
-    def no_constant(name: str):
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        doc = json.loads(text, parse_constant=no_constant)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg})",
-                         SourceLocation(source, f"line {exc.lineno} col {exc.colno}")) from None
-    except (ValueError, RecursionError) as exc:
-        raise InputError(f"invalid JSON ({exc})", SourceLocation(source, "document")) from None
-    if not isinstance(doc, dict):
-        raise InputError("expected a JSON object at the top", SourceLocation(source, "document"))
-    return doc
+    return parse_object(Path(path).read_bytes(), source)
 
 
 def _check_schema(doc: dict, r: Reader) -> None:
