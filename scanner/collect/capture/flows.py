@@ -224,18 +224,7 @@ class FlowTable:
             conv.packets[side] += 1
             conv.bytes[side] += wire
             if flags & 0x07:                                     # SYN, FIN or RST (TCP)
-                if flags & 0x12 == 0x02:                         # SYN without ACK
-                    if conv.prev_syn != side:
-                        conv.connections += 1
-                        conv.prev_syn = side
-                    if conv.syn_side is None:
-                        conv.syn_side = side
-                else:
-                    conv.prev_syn = -1
-                    if flags & 0x12 == 0x12 and conv.synack_side is None:
-                        conv.synack_side = side
-                    if flags & 0x05 and conv.bufs is not None and not conv.done:
-                        self._dissect(conv)                      # FIN/RST: the bytes are final
+                self._control(conv, side, flags)
             elif conv.prev_syn >= 0:
                 conv.prev_syn = -1
             if payload:
@@ -358,18 +347,7 @@ class FlowTable:
             conv.packets[side] += 1
             conv.bytes[side] += wire
             if flags & 0x07:                                     # SYN, FIN or RST (TCP)
-                if flags & 0x12 == 0x02:                         # SYN without ACK
-                    if conv.prev_syn != side:
-                        conv.connections += 1
-                        conv.prev_syn = side
-                    if conv.syn_side is None:
-                        conv.syn_side = side
-                else:
-                    conv.prev_syn = -1
-                    if flags & 0x12 == 0x12 and conv.synack_side is None:
-                        conv.synack_side = side
-                    if flags & 0x05 and conv.bufs is not None and not conv.done:
-                        self._dissect(conv)                      # FIN/RST: the bytes are final
+                self._control(conv, side, flags)
             elif conv.prev_syn >= 0:
                 conv.prev_syn = -1
             if payload is None:                 # inline decode: slice only what is used
@@ -408,6 +386,23 @@ class FlowTable:
             self._dissect(conv)
         elif self._held > self.budget:
             self._flush()
+
+    def _control(self, conv, side: int, flags: int) -> None:
+        """A TCP SYN, FIN or RST (rare: kept out of both per-packet loops' inline code):
+        count connections from SYNs, note who opened and who answered, and dissect the
+        buffered bytes once a FIN or RST makes them final."""
+        if flags & 0x12 == 0x02:                                 # SYN without ACK
+            if conv.prev_syn != side:
+                conv.connections += 1
+                conv.prev_syn = side
+            if conv.syn_side is None:
+                conv.syn_side = side
+        else:
+            conv.prev_syn = -1
+            if flags & 0x12 == 0x12 and conv.synack_side is None:
+                conv.synack_side = side
+            if flags & 0x05 and conv.bufs is not None and not conv.done:
+                self._dissect(conv)                              # FIN/RST: the bytes are final
 
     def _dissect(self, conv: Conversation) -> None:
         bufs = conv.bufs
