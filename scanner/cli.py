@@ -283,8 +283,10 @@ def export_cmd(out: Path, formats: str, lang: str, redact: bool) -> None:
 @click.argument("entity")
 @OUT_OPTION
 def explain_cmd(entity: str, out: Path) -> None:
-    """Why does ENTITY (e.g. host:pacs01, app:finance, 'flow:host:a->svc:b:tcp/104') carry
-    its tags? Rules, evidence, source files."""
+    """Why ENTITY carries its tags: rules, evidence, source files.
+
+    ENTITY is a host, service, database, endpoint, application or flow id, e.g.
+    host:pacs01, app:finance, 'flow:host:a->svc:b:tcp/104'."""
     from .report.explain import explain
 
     try:
@@ -477,7 +479,7 @@ db_group.add_command(introspect_cmd, name="scan")
 
 @main.group("rules")
 def rules_group() -> None:
-    """Check rule packs: lint them, run their own test cases."""
+    """Rule packs: lint them, run their own test cases, refresh the cloud range snapshot."""
 
 
 @rules_group.command("lint")
