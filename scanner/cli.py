@@ -439,12 +439,18 @@ def capture_cmd(iface: str, bpf, duration: int, rotate, rotate_packets, max_conv
               help="Name of the server as the estate knows it (e.g. when connecting "
                    "through 127.0.0.1 or a tunnel). One URL only.")
 @click.option("--sample", "sample", type=click.IntRange(1, 10_000), metavar="N",
-              help="Opt-in: read at most N values of each identifier-like column and keep only "
-                   "validator counts (NIR, INS, RPPS, FINESS, CIM-10, CCAM, e-mail, phone), "
-                   "never a value. Needs SELECT on the tables.")
+              help="Opt-in: read at most N rows of each table (columns chosen by name and by "
+                   "type: text, wide integers) and keep only validator counts (NIR, INS, RPPS, "
+                   "FINESS, CIM-10, CCAM, e-mail, phone), never a value. Needs SELECT on the tables.")
+@click.option("--sample-columns", "sample_columns", type=click.IntRange(1, 500), default=50,
+              show_default=True, metavar="C", help="With --sample: at most C columns per table.")
+@click.option("--sample-tables", "sample_tables", type=click.IntRange(1, 1_000_000),
+              default=1000, show_default=True, metavar="T",
+              help="With --sample: at most T tables per URL.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def introspect_cmd(urls, out: Path, password_env: str | None, as_host: str | None,
-                   sample: int | None, quiet: bool) -> None:
+                   sample: int | None, sample_columns: int, sample_tables: int,
+                   quiet: bool) -> None:
     """Read live PostgreSQL / MariaDB catalogues (metadata only) into OUT/store.sqlite.
 
     URL: postgresql://user@host:port/[db] or mysql://user@host:port/[db]; with no
@@ -461,8 +467,11 @@ def introspect_cmd(urls, out: Path, password_env: str | None, as_host: str | Non
     if as_host and len(urls) > 1:
         raise click.BadParameter("names one server: give a single URL", param_hint="--as-host")
     try:
+        from .collect.live.sampling import Limits
+
+        limits = Limits(sample, sample_columns, sample_tables) if sample else None
         warnings = pipeline.import_live(list(urls), out, password, as_host, _progress(quiet),
-                                        sample=sample)
+                                        sample=limits)
     except ScannerError as exc:
         _fail(exc)
     for warning in warnings:

@@ -88,7 +88,7 @@ _BASE: list[Field] = [
     Field("db.table_names", (HOST, SERVICE, DATABASE), "[str]", "Table names without the schema, lower-case."),
     Field("db.schemas", (HOST, SERVICE, DATABASE), "[str]", "Schema names, lower-case."),
     Field("db.columns", (HOST, SERVICE, DATABASE), "[str]", "Column names, lower-case (metadata only, never values)."),
-    Field("db.value_kinds", (HOST, SERVICE, DATABASE), "[str]", "Validators (nir, ins, rpps, finess, cim10, ccam, email, phone_fr) that at least half the values sampled from some column passed (`hdscan db scan --sample N`, opt-in; counts only, never values)."),
+    Field("db.value_kinds", (HOST, SERVICE, DATABASE), "[str]", "Validators (nir, ins, rpps, finess, cim10, ccam, email, phone_fr) that at least half the values sampled from some column passed (`hdscan db scan --sample N`, opt-in; counts only, never values); suffixed `.by_type` (`nir.by_type`) when the column was sampled for its type, not its name."),
     Field("db.rows", (HOST, SERVICE, DATABASE), "int", "Sum of row counts or estimates."),
     Field("db.bytes", (HOST, SERVICE, DATABASE), "int", "Database size in bytes."),
     Field("db.link_mechanisms", (HOST, SERVICE, DATABASE), "[str]", "Mechanisms of the db_links this database holds (postgres_fdw, dblink…)."),

@@ -28,10 +28,10 @@ from ...privacy import MAX_STR, observation
 from ..sql.links import LinkFinder
 from ..sql.splitter import Statement
 from . import peers as live_peers
-from .sampling import check_size
+from .sampling import Limits, check_size
 from . import url as live_url
 
-VERSION = "2"   # 2: sessions, replication, --sample
+VERSION = "3"   # 2: sessions, replication, --sample; 3: CONNECT ODBC links, sampling by type
 COLLECTORS = {"postgresql": "pg-live", "mysql": "mariadb-live"}
 _BAD_TEXT = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -143,9 +143,10 @@ def observations(target: live_url.LiveTarget, host: str, collector: str,
 
 
 def introspect(url: str, password: str | None = None, as_host: str | None = None,
-               sample: int | None = None) -> Introspection:
+               sample: int | Limits | None = None) -> Introspection:
     """Read the server ``url`` names; ``as_host`` names it as the estate knows it;
-    ``sample`` (opt-in) validates at most that many values per candidate column
+    ``sample`` (opt-in: N, or :class:`~.sampling.Limits` with the column and table caps)
+    validates at most N rows per table, columns chosen by name and by type
     (:mod:`.sampling`: only counts and validator ids are kept).
 
     Raises

@@ -5,7 +5,10 @@ timeout; every statement comes from :mod:`.queries`. With no database in the URL
 every database that accepts connections is read (one connection each); a database the
 role may not connect to is skipped with a warning. Links: foreign servers of every
 wrapper with their host/port/dbname options, foreign tables, ``dblink`` calls in view
-definitions and function sources. ``pg_user_mapping`` is never read.
+definitions and function sources. ``pg_user_mapping`` is never read. Column types
+(a domain's base type) are read with the names, for ``--sample``: one ``TABLESAMPLE SYSTEM
+(p) REPEATABLE (seed)`` statement per table, p from ``reltuples`` / ``relpages``
+(:func:`.sampling.pg_percent`), the table cap shared by every database of the URL.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from ..sql.schema import SYSTEM_DATABASES
 from . import queries
 from .introspect import Catalog, LinkGroup, failure, pg_ident, sql_literal
 from .peers import Peers
-from .sampling import candidate, summarise
+from .sampling import SEED, Budget, Limits, pg_percent, summarise_rows
 from .url import LiveTarget
 
 _SERVER_OPTIONS = ("host", "port", "dbname", "database", "dbserver", "servername")
@@ -48,34 +51,40 @@ _SAMPLE_SKIPPED = (psycopg.errors.InsufficientPrivilege, psycopg.errors.QueryCan
                    psycopg.errors.ObjectNotInPrerequisiteState)
 
 
-def _sample(cur, cat: Catalog, n: int, warnings: list[str]) -> None:
-    """``--sample n``: validator counts of the candidate columns (see :mod:`.sampling`)."""
-    for (schema, table), t in sorted(cat.tables.items()):
-        samples = []
-        for column in sorted(c for c in t["columns"] if candidate(c)):
-            try:
-                rows = queries.run(cur, "pg.sample", (n,), table=pg_ident(schema, table),
-                                   column=pg_ident(column))
-            except _SAMPLE_SKIPPED as exc:
-                warnings.append(f"{cat.database}: {schema}.{table} not sampled "
-                                f"({type(exc).__name__})")
-                break
-            samples += summarise(column, (r[0] for r in rows))
-            del rows
+def _sample(cur, cat: Catalog, budget: Budget, warnings: list[str]) -> None:
+    """``--sample n``: validator counts of the chosen columns (see :mod:`.sampling`), one
+    ``TABLESAMPLE SYSTEM … REPEATABLE`` statement per table."""
+    limits = budget.limits
+    tables = {key: t.get("types", {}) for key, t in cat.tables.items()}
+    for (schema, table), chosen in budget.tables(tables):
+        t = cat.tables[(schema, table)]
+        try:
+            rows = queries.run(cur, "pg.sample",
+                               (pg_percent(limits.rows, t.get("rows"), t.get("pages")), SEED, limits.rows),
+                               table=pg_ident(schema, table),
+                               columns=[pg_ident(c) for c, _how in chosen])
+        except _SAMPLE_SKIPPED as exc:
+            warnings.append(f"{cat.database}: {schema}.{table} not sampled "
+                            f"({type(exc).__name__})")
+            continue
+        samples = summarise_rows(chosen, rows)
+        del rows
         if samples:
             t["samples"] = samples
 
 
-def _read_database(cur, name: str, sample: int | None = None,
+def _read_database(cur, name: str, budget: Budget | None = None,
                    warnings: list[str] | None = None) -> tuple[Catalog, LinkGroup]:
     cat = Catalog(name)
-    for schema, table, rows, size in queries.run(cur, "pg.tables"):
+    for schema, table, rows, size, pages in queries.run(cur, "pg.tables"):
         t = cat.table(schema, table)
-        t["rows"], t["bytes"] = rows, size
-    for schema, table, column in queries.run(cur, "pg.columns"):
-        cat.table(schema, table)["columns"].add(column)
-    if sample:
-        _sample(cur, cat, sample, warnings if warnings is not None else [])
+        t["rows"], t["bytes"], t["pages"] = rows, size, pages
+    for schema, table, column, declared in queries.run(cur, "pg.columns"):
+        t = cat.table(schema, table)
+        t["columns"].add(column)
+        t.setdefault("types", {})[column] = declared
+    if budget is not None:
+        _sample(cur, cat, budget, warnings if warnings is not None else [])
     cat.bytes = queries.run(cur, "pg.database_size")[0][0]
     group = LinkGroup()
     for server, wrapper, options in queries.run(cur, "pg.foreign_servers"):
@@ -114,10 +123,12 @@ def _read_peers(cur, target: LiveTarget, warnings: list[str]) -> Peers:
     return peers
 
 
-def read(target: LiveTarget, password: str | None, sample: int | None = None):
+def read(target: LiveTarget, password: str | None, sample: Limits | None = None):
     """``(catalogs, link groups, warnings, peers)``: the catalogues and link definitions of
-    the database the URL names, or of all of them; sessions and replication read once."""
+    the database the URL names, or of all of them; sessions and replication read once.
+    ``sample``: opt-in value sampling, its table cap shared by all the URL's databases."""
     warnings: list[str] = []
+    budget = Budget(sample) if sample else None
     peers = None
     names = [target.database] if target.database else None
     if names is None:
@@ -138,7 +149,7 @@ def read(target: LiveTarget, password: str | None, sample: int | None = None):
             continue
         try:
             with conn, conn.cursor() as cur:
-                cat, group = _read_database(cur, name, sample, warnings)
+                cat, group = _read_database(cur, name, budget, warnings)
                 if peers is None:
                     peers = _read_peers(cur, target, warnings)
         except psycopg.Error as exc:
@@ -147,4 +158,6 @@ def read(target: LiveTarget, password: str | None, sample: int | None = None):
             continue
         catalogs.append(cat)
         groups.append(group)
+    if budget is not None:
+        warnings += budget.warnings(target.source)
     return catalogs, groups, warnings, peers or Peers()

@@ -9,9 +9,11 @@ names, never the ``query`` column; MariaDB ``PROCESSLIST`` host/db/user, never `
 port, database, wrapper — never ``Username``/``Password``) and ``SHOW CREATE TABLE`` of
 FEDERATED / CONNECT tables. :data:`CATALOG` lists every relation those statements may
 name and ``tests/collect/live`` checks each statement against it. The statements in
-:data:`SAMPLING` read at most N values of one column (``--sample N``, opt-in): their
-values go to :mod:`.sampling`'s validators and only counts leave it. :func:`run` is the
-only place in this package that executes SQL, and it only executes statements named here.
+:data:`SAMPLING` read at most N rows of one table (``--sample N``, opt-in), each chosen
+column cast to text and cut to :data:`SAMPLE_CHARS` + 1 characters (:func:`sample_sql`
+builds the one shape): their values go to :mod:`.sampling`'s validators and only counts
+leave it. :func:`run` is the only place in this package that executes SQL, and it only
+executes statements named here.
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ STATEMENTS: dict[str, str] = {
                     "WHERE datallowconn AND NOT datistemplate ORDER BY datname",
     "pg.database_size": "SELECT pg_catalog.pg_database_size(pg_catalog.current_database())",
     "pg.tables": "SELECT n.nspname, c.relname, c.reltuples::bigint, "
-                 "pg_catalog.pg_total_relation_size(c.oid) "
+                 "pg_catalog.pg_total_relation_size(c.oid), c.relpages "
                  "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                  f"WHERE c.relkind IN ('r', 'p', 'm') AND {_PG_USER_NS} ORDER BY 1, 2",
-    "pg.columns": "SELECT n.nspname, c.relname, a.attname "
+    "pg.columns": "SELECT n.nspname, c.relname, a.attname, "
+                  # the declared type (a domain's base type): --sample chooses columns by type too
+                  "pg_catalog.format_type(COALESCE(NULLIF(t.typbasetype, 0), a.atttypid), "
+                  "CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END) "
                   "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
                   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                  "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
                   "WHERE c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped "
                   f"AND {_PG_USER_NS} ORDER BY 1, 2, 3",
     "pg.foreign_servers": "SELECT s.srvname, w.fdwname, s.srvoptions "
@@ -70,8 +76,10 @@ STATEMENTS: dict[str, str] = {
     "pg.subscriptions": "SELECT d.datname, s.subname, s.subconninfo FROM pg_catalog.pg_subscription s "
                         "JOIN pg_catalog.pg_database d ON d.oid = s.subdbid ORDER BY 1, 2",
     # opt-in value sampling (--sample N): the only statement that reads a user table, one
-    # column at a time, at most N values; they go to the validators and are never kept
-    "pg.sample": "SELECT {column}::text FROM {table} WHERE {column} IS NOT NULL LIMIT %s",
+    # query per table, at most N rows from a repeatable block sample (percent, seed, N);
+    # the values go to the validators and are never kept
+    "pg.sample": "SELECT {columns} FROM {table} TABLESAMPLE SYSTEM (%s) REPEATABLE (%s) "
+                 "WHERE {any_not_null} LIMIT %s",
     # -- MariaDB / MySQL ---------------------------------------------------------------
     "my.read_only": "SET SESSION TRANSACTION READ ONLY",
     "my.timeout": "SET SESSION max_statement_time = 30",
@@ -81,7 +89,7 @@ STATEMENTS: dict[str, str] = {
                         f"WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA {_MY_USER_DB} ORDER BY 1, 2",
     "my.table_sizes": "SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH, INDEX_LENGTH "
                       "FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s",
-    "my.columns": "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS "
+    "my.columns": "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
                   f"WHERE TABLE_SCHEMA {_MY_USER_DB} ORDER BY 1, 2, 3",
     "my.servers": "SELECT Server_name, Host, Db, Port, Wrapper FROM mysql.servers ORDER BY 1",
     "my.show_create": "SHOW CREATE TABLE {table}",
@@ -91,11 +99,17 @@ STATEMENTS: dict[str, str] = {
     "my.sources": "SHOW ALL SLAVES STATUS",
     "my.sources_mysql": "SHOW REPLICA STATUS",
     "my.replicas": "SHOW SLAVE HOSTS",
-    "my.sample": "SELECT CAST({column} AS CHAR) FROM {table} WHERE {column} IS NOT NULL LIMIT %s",
+    # the first N rows in the table's own order (MariaDB has no TABLESAMPLE: see the docs)
+    "my.sample": "SELECT {columns} FROM {table} WHERE {any_not_null} LIMIT %s",
 }
 
 # Statements that read user rows: opt-in only (--sample), values never leave the validators.
 SAMPLING = frozenset({"pg.sample", "my.sample"})
+# How a sampling statement reads one column: as text, cut to SAMPLE_CHARS + 1 characters (a
+# longer value passes no validator; the cut keeps documents from crossing the network).
+SAMPLE_CHARS = 256
+SAMPLE_COLUMN = {"pg.sample": "pg_catalog.left({c}::text, %d)" % (SAMPLE_CHARS + 1),
+                 "my.sample": "LEFT(CAST({c} AS CHAR), %d)" % (SAMPLE_CHARS + 1)}
 
 # Every relation a statement may name after FROM / JOIN.
 CATALOG = frozenset({
@@ -103,7 +117,7 @@ CATALOG = frozenset({
     "pg_catalog.pg_attribute", "pg_catalog.pg_foreign_server",
     "pg_catalog.pg_foreign_data_wrapper", "pg_catalog.pg_foreign_table", "pg_catalog.pg_views",
     "pg_catalog.pg_matviews", "pg_catalog.pg_proc", "pg_catalog.pg_language",
-    "pg_catalog.pg_depend", "information_schema.schemata", "information_schema.tables",
+    "pg_catalog.pg_depend", "pg_catalog.pg_type", "information_schema.schemata", "information_schema.tables",
     "information_schema.columns", "mysql.servers", "pg_catalog.pg_stat_activity",
     "pg_catalog.pg_stat_replication", "pg_catalog.pg_subscription",
     "pg_catalog.pg_stat_wal_receiver",
@@ -123,16 +137,30 @@ def mysql_name(*parts: str) -> str:
     return ".".join("`" + p.replace("`", "``") + "`" for p in parts)
 
 
+def sample_sql(name: str, table: str, columns: list[str]) -> str:
+    """The sampling statement ``name`` for one table and its chosen columns (quoted names):
+    each column read as :data:`SAMPLE_COLUMN` says, rows where all are NULL skipped."""
+    if name not in SAMPLING or not columns:
+        raise ValueError(f"{name}: not a sampling statement, or no column")
+    # the statement has parameters: a % inside a quoted name must reach the driver doubled
+    table, columns = table.replace("%", "%%"), [c.replace("%", "%%") for c in columns]
+    return STATEMENTS[name].format(
+        table=table, columns=", ".join(SAMPLE_COLUMN[name].format(c=c) for c in columns),
+        any_not_null="(" + " OR ".join(f"{c} IS NOT NULL" for c in columns) + ")")
+
+
 def run(cursor, name: str, params: tuple = (), table: str | None = None,
-        column: str | None = None) -> list[tuple]:
+        columns: list[str] | None = None) -> list[tuple]:
     """Execute the allow-listed statement ``name`` and return its rows.
 
-    ``table`` fills ``SHOW CREATE TABLE`` and the sampling statements, ``column`` the
-    latter (names built by :func:`mysql_name` / ``introspect.pg_ident``).
+    ``table`` fills ``SHOW CREATE TABLE`` and the sampling statements, ``columns`` the
+    latter (names built by :func:`mysql_name` / ``introspect.pg_ident``; :func:`sample_sql`).
     """
     sql = STATEMENTS[name]
-    if table is not None:
-        sql = sql.format(table=table, column=column)
+    if name in SAMPLING:
+        sql = sample_sql(name, table, columns)
+    elif table is not None:
+        sql = sql.format(table=table)
     cursor.execute(sql, params or None)
     return list(cursor.fetchall()) if cursor.description else []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.collect.live.labdb import my as _my, pg as _pg
 
 RUN = f"_{os.getpid()}"    # one name set per test process: parallel runs never collide
 CANARIES = ["DUPONT-CANARY Jeanne", "MARTIN-CANARY Paul", "Mdp-CANARY-4242", "Fed-CANARY-8841",
@@ -29,13 +30,6 @@ def canaries() -> list[str]:
     return list(CANARIES)
 
 
-def _pg(dbname="postgres"):
-    import psycopg
-    try:
-        return psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname=dbname,
-                               autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable on 127.0.0.1:5432 as postgres: {exc}")
 
 
 def _pid_alive(pid: int) -> bool:
@@ -152,13 +146,6 @@ def pg_lab():
         admin.close()
 
 
-def _my(**kw):
-    import pymysql
-    try:
-        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="",
-                               autocommit=True, connect_timeout=5, **kw)
-    except pymysql.err.MySQLError as exc:
-        pytest.skip(f"MariaDB not reachable on 127.0.0.1:3306 as root: {exc}")
 
 
 def _my_drop(cur):

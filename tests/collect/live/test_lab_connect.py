@@ -6,7 +6,8 @@ database read a patient table of another lab database on 127.0.0.1:3306, one dec
 a ``CONNECTION`` URL carrying a canary password, one with ``DBNAME`` / ``TABNAME`` /
 ``OPTION_LIST``. Each must be a ``db_link`` (mechanism ``connect``) and a graph edge to the
 target database; no canary name or password may reach an observation or the store.
-ODBC-type CONNECT tables are not tested: no ODBC driver manager on this machine.
+ODBC-type CONNECT tables (through unixODBC and psqlODBC to PostgreSQL) are in
+test_lab_connect_odbc.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.collect.live.introspect import introspect
 from scanner.privacy import find_canaries
+from tests.collect.live.labdb import my as _my
 
 pytestmark = pytest.mark.lab
 RUN = f"_{os.getpid()}"
@@ -28,15 +30,6 @@ LOGIN = "hdscan_lab_connect_user" + RUN
 CANARIES = ["LEBRUN-CANARY Odette", "Connect-CANARY-6612"]
 
 
-def _my():
-    import pymysql
-    try:
-        return pymysql.connect(host="127.0.0.1", port=3306, user="root", password="",
-                               autocommit=True, connect_timeout=5)
-    except pymysql.err.MySQLError as exc:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip(f"MariaDB not reachable on 127.0.0.1:3306 as root: {exc}")
 
 
 def _drop(cur):

@@ -19,6 +19,7 @@ from scanner.cli import main
 from scanner.collect.live.introspect import introspect
 from scanner.collect.live.values import luhn
 from scanner.privacy import find_canaries
+from tests.collect.live.labdb import pg as _pg
 
 pytestmark = pytest.mark.lab
 RUN = f"_{os.getpid()}"
@@ -44,13 +45,6 @@ NAMES = ["LEFEBVRE-CANARY Odile", "ROUSSEAU-CANARY Marc", "PETIT-CANARY Anne", "
 CANARIES = NAMES + PATIENT_NIRS + STAFF_NIRS + RPPS + ["lefebvre.canary@example.org"]
 
 
-def _pg(dbname="postgres"):
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        return psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname=dbname,
-                               autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,10 @@ def test_every_statement_reads_only_the_catalogue(name):
     sql = queries.STATEMENTS[name]
     assert re.match(r"(SELECT|SET SESSION|SHOW CREATE TABLE|SHOW ALL SLAVES STATUS$|"
                     r"SHOW REPLICA STATUS$|SHOW SLAVE HOSTS$)", sql), sql
-    if name in queries.SAMPLING:        # the opt-in sampling shape: one column, bounded
-        assert re.fullmatch(r"SELECT (\{column\}::text|CAST\(\{column\} AS CHAR\)) FROM \{table\} "
-                            r"WHERE \{column\} IS NOT NULL LIMIT %s", sql), sql
+    if name in queries.SAMPLING:        # the opt-in sampling shape: one table, N rows at most
+        assert re.fullmatch(r"SELECT \{columns\} FROM \{table\} "
+                            r"(TABLESAMPLE SYSTEM \(%s\) REPEATABLE \(%s\) )?"
+                            r"WHERE \{any_not_null\} LIMIT %s", sql), sql
         return
     rels = queries.relations(sql)
     assert rels <= queries.CATALOG, rels - queries.CATALOG
@@ -36,6 +37,24 @@ def test_every_statement_reads_only_the_catalogue(name):
     for secret in ("pg_user_mapping", "umoptions", "password", "username", "mysql.user",
                    "pg_authid", "pg_shadow"):
         assert secret not in low, f"{name} touches {secret}"
+
+
+@pytest.mark.parametrize("name, read", [("pg.sample", 'pg_catalog.left({}::text, 257)'),
+                                        ("my.sample", "LEFT(CAST({} AS CHAR), 257)")])
+def test_sampling_statement_reads_the_chosen_columns_as_short_text(name, read):
+    from scanner.collect.live.introspect import pg_ident
+
+    quote = pg_ident if name == "pg.sample" else queries.mysql_name
+    sql = queries.sample_sql(name, quote("s", "t%x"), [quote("zone1"), quote("nir")])
+    select, _, rest = sql.partition(" FROM ")
+    assert select == "SELECT " + ", ".join(read.format(quote(c)) for c in ("zone1", "nir"))
+    assert "t%%x" in rest                          # a % in a name reaches the driver doubled
+    assert rest.endswith(f"WHERE ({quote('zone1')} IS NOT NULL OR {quote('nir')} IS NOT NULL) "
+                         "LIMIT %s")
+    with pytest.raises(ValueError):
+        queries.sample_sql("pg.columns", "t", ["c"])
+    with pytest.raises(ValueError):
+        queries.sample_sql(name, "t", [])
 
 
 def test_catalogue_relations_are_system_ones_only():
