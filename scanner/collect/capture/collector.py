@@ -7,6 +7,11 @@ then DNS answers, each by content). Evidence: collector ``pcap``, this version, 
 source, ``frames <first>-<last>`` for a flow and ``frame N`` for a fact or a DNS
 answer, and the UTC times of those packets.
 
+The file is read by the compiled walk (``fastwalk``: when numba is installed,
+``HDSCAN_PURE_PYTHON`` is unset and the file has at least ``fastwalk.MIN_BYTES``) or by
+``PcapReader`` + ``FlowTable.feed_fast``; both give the same table, and a file the
+compiled walk hands back is read by the Python path.
+
 Truncated captures (the decision): a capture whose *tail* is cut (a record header or
 body runs past the end of the file, as when tcpdump is killed) keeps everything read
 before the cut; ``collect`` raises nothing for it, because the store treats an
@@ -30,7 +35,9 @@ from ...errors import InputError, SourceLocation
 from ...model.evidence import Evidence
 from ...model.observations import Observation, canonical_json
 from ...privacy import observation
+from . import fastwalk
 from .decode import Decoder
+from .fastwalk import FastReader
 from .flows import FlowTable
 from .pcapfile import PcapReader, is_capture
 
@@ -96,11 +103,20 @@ class CaptureRun:
 
     def _run(self) -> list[Observation]:
         source = self.source
-        reader = PcapReader(self.path, source)
-        decoder = Decoder()
-        table = FlowTable()
-        table.feed_fast(reader, decoder)
-        table.finish()
+        reader = None
+        if (self.path.stat().st_size >= fastwalk.MIN_BYTES    # compiled walk (numba)
+                and fastwalk.available()):  # for large captures; the Python path below
+            reader, decoder, table = FastReader(self.path, source), Decoder(), FlowTable()
+            try:                            # re-reads what it refuses, for the same answer
+                reader.feed(table, decoder)
+            except fastwalk.Fallback:
+                reader = None
+        if reader is None:
+            reader = PcapReader(self.path, source)
+            decoder = Decoder()
+            table = FlowTable()
+            table.feed_fast(reader, decoder)
+            table.finish()
         self.packets = reader.frames
         self.skipped = dict(decoder.skipped)
         self.truncated = reader.truncated
