@@ -6,7 +6,9 @@ the length on the wire, as tshark's conversation statistics count them) each way
 TCP connections (a SYN without ACK starts one; a retransmitted SYN does not) and
 first/last frame and time. It decides which side is the client: the SYN sender
 (``handshake``, confidence high), else the side on a well-known or hinted port or the
-lower port (``port``, confidence medium or low).
+lower port (``port``, confidence medium or low). A live capture's later rotation may seed a
+conversation with what earlier rotations decided (``Conversation.prior``,
+``reported``, through ``FlowTable.on_new``; see ``live.RotationMemory``).
 
 It holds, per direction, the first bytes (``max_payload``) of the first payload-bearing
 packets (``max_segments``) *in memory only*; once both directions are full, the
@@ -40,7 +42,8 @@ class Conversation:
 
     __slots__ = ("ips", "ports", "proto", "first_frame", "last_frame", "first_ts", "last_ts",
                  "packets", "bytes", "connections", "syn_side", "synack_side", "prev_syn",
-                 "bufs", "segs", "payload_frame", "payload_ts", "done", "found", "found_client")
+                 "bufs", "segs", "payload_frame", "payload_ts", "done", "found", "found_client",
+                 "prior", "reported")
 
     def __init__(self, src, sport, dst, dport, proto, frame, ts):
         self.ips = (src, dst)
@@ -59,6 +62,8 @@ class Conversation:
         self.done = False
         self.found = None          # (protocol, [facts]) once dissected
         self.found_client = 0
+        self.prior = None          # (client side, source, confidence) an earlier rotation decided
+        self.reported = 0          # connections earlier rotations already reported
 
     def direction(self) -> tuple[int, str, str]:
         """``(client side, direction_source, confidence)``."""
@@ -66,6 +71,8 @@ class Conversation:
             return self.syn_side, "handshake", "high"
         if self.synack_side is not None:
             return 1 - self.synack_side, "handshake", "high"
+        if self.prior is not None:
+            return self.prior
         return guess_client(self.ports[0], self.ports[1], TRANSPORTS[self.proto])
 
 
@@ -185,6 +192,9 @@ class FlowTable:
         self._convs: list[Conversation] = []
         self._dns: dict[tuple[str, str, str], list] = {}
         self.packets = 0
+        # ``feed`` calls ``on_new(conversation)`` once per new conversation, before its
+        # first packet is counted (live capture restores what earlier rotations learned)
+        self.on_new: Callable | None = None
 
     # -- the per-packet loop ------------------------------------------------------------
 
@@ -199,6 +209,7 @@ class FlowTable:
         convs = self._convs
         keep = self._keep
         dns_seen = self._dns_answer
+        on_new = self.on_new
         count = 0
         for frame, _offset, ts, linktype, data, wire_len in packets:
             count += 1
@@ -214,6 +225,8 @@ class FlowTable:
                 index[(dst, dport, src, sport, proto)] = (conv, 1)
                 convs.append(conv)
                 side = 0
+                if on_new is not None:
+                    on_new(conv)
             else:
                 conv, side = entry
                 conv.last_frame = frame
@@ -455,7 +468,10 @@ class FlowTable:
             server = 1 - client
             transport = TRANSPORTS[conv.proto]
             key = (conv.ips[client], conv.ips[server], conv.ports[server], transport)
-            conns = max(conv.connections, 1) if conv.proto == 6 else 1
+            # a conversation counts one connection at least; one that earlier rotations
+            # already reported (``reported``) adds only what takes it past that
+            before = conv.reported
+            conns = max(before + (conv.connections if conv.proto == 6 else 0), 1) - before
             row = agg.get(key)
             if row is None:
                 agg[key] = [conv.packets[client], conv.packets[server], conv.bytes[client],

@@ -14,6 +14,18 @@ and SIGTERM end the capture cleanly and write it.
 Memory is bounded by conversations, never packets: per rotation at most
 ``max_conversations`` conversations are tracked; packets of further conversations
 are dropped and counted (``dropped.packets`` in the segment, a warning at import).
+
+A conversation outlives rotations (a database session, an MLLP link open for days):
+``RotationMemory`` carries, per conversation, what earlier rotations decided — the
+client side (from the handshake when one was seen), whether its first bytes were
+dissected and what protocol and facts they gave, how many connections were already
+reported and the last SYN's sender — so a later segment's flow keeps the handshake's
+direction (``handshake``/``high``), carries the same ``protocol`` observation, is
+not dissected again from mid-stream bytes and adds no phantom connection. Merged,
+the segments give the offline reader's flows. No byte is kept: only what the
+segments already hold. The memory holds at most ``max_conversations`` conversations,
+the least recently seen forgotten first (``LiveResult.forgotten``); a forgotten
+conversation that comes back is seen as new, as without the memory.
 Every loop is bounded: by ``duration`` in time and by ``max_packets`` in count, and
 the socket is read with a ``select`` timeout of at most half a second.
 
@@ -27,6 +39,7 @@ import select
 import signal
 import socket
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -35,7 +48,7 @@ from ...errors import InputError, ScannerError, SourceLocation
 from . import segment
 from .collector import build_observations
 from .decode import Decoder
-from .flows import FlowTable
+from .flows import Conversation, FlowTable
 
 SOL_PACKET, PACKET_STATISTICS = 263, 6
 # Linux ARPHRD_* (if_arp.h) → tcpdump.org link type, as libpcap maps them
@@ -61,6 +74,7 @@ class LiveResult:
     kernel_drops: int = 0
     skipped: dict = field(default_factory=dict)
     interrupted: bool = False
+    forgotten: int = 0           # conversations the rotation memory let go (over its cap)
 
 
 def _iso(ts: float) -> str:
@@ -138,6 +152,97 @@ class _Capped:
         return d
 
 
+class RotationMemory:
+    """What earlier rotations learned per conversation, bounded; oldest forgotten first.
+
+    ``learn(conversations)`` after a rotation, ``restore(conversation)`` as a later
+    rotation's table meets a conversation (``FlowTable.on_new``). Sides are kept as
+    ``(address, port)`` endpoints: a rotation's side 0 is whichever sent first in it.
+
+    Per conversation: the client endpoint, direction source and confidence; whether the
+    first bytes were dissected and their ``(protocol, [facts])`` with the endpoint the
+    dissector took as client; connections already reported; the last SYN's sender while
+    no other packet followed it (a SYN retransmitted across a rotation is not a new
+    connection). No payload byte.
+
+    Examples
+    --------
+    >>> m = RotationMemory(1)
+    >>> a = Conversation("10.0.0.1", 40000, "10.0.0.2", 5432, 6, 1, 0.0)
+    >>> a.syn_side, a.connections = 0, 1
+    >>> m.learn([a])
+    >>> b = Conversation("10.0.0.2", 5432, "10.0.0.1", 40000, 6, 9, 5.0)
+    >>> m.restore(b)
+    >>> b.direction(), b.reported
+    ((1, 'handshake', 'high'), 1)
+    >>> m.learn([Conversation("10.0.0.3", 1, "10.0.0.4", 2, 17, 10, 6.0)]); m.forgotten
+    1
+    """
+
+    def __init__(self, cap: int):
+        if cap < 1:
+            raise ValueError("the rotation memory holds at least one conversation")
+        self.cap = cap
+        self.forgotten = 0
+        self._known: OrderedDict[tuple, tuple] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    @staticmethod
+    def _key(conv: Conversation) -> tuple:
+        a = (conv.ips[0], conv.ports[0])
+        b = (conv.ips[1], conv.ports[1])
+        return (a, b, conv.proto) if a <= b else (b, a, conv.proto)
+
+    @staticmethod
+    def _end(conv: Conversation, side: int) -> tuple:
+        return conv.ips[side], conv.ports[side]
+
+    def learn(self, conversations) -> None:
+        """Remember a finished rotation's conversations (dissected: ``table.finish()``)."""
+        known = self._known
+        end = self._end
+        for conv in sorted(conversations, key=lambda c: c.last_frame):
+            key = self._key(conv)
+            old = known.get(key)
+            client, source, confidence = conv.direction()
+            # what ``FlowTable.flows`` reported so far: one at least, then one per SYN
+            reported = max(conv.reported + (conv.connections if conv.proto == 6 else 0), 1)
+            prev_syn = end(conv, conv.prev_syn) if conv.prev_syn >= 0 else None
+            if conv.done:                         # dissected, in this rotation or before
+                dissected = (conv.found, end(conv, conv.found_client))
+            else:                                 # no payload yet: a later rotation dissects
+                dissected = old[3] if old is not None else None
+            known[key] = (end(conv, client), source, confidence, dissected, reported, prev_syn)
+            known.move_to_end(key)
+        while len(known) > self.cap:
+            known.popitem(last=False)
+            self.forgotten += 1
+
+    def restore(self, conv: Conversation) -> None:
+        """Seed a conversation new to this rotation with what earlier ones learned."""
+        got = self._known.get(self._key(conv))
+        if got is None:
+            return
+        client, source, confidence, dissected, reported, prev_syn = got
+        here = self._end(conv, 0)
+        side = 0 if client == here else 1
+        if source == "handshake":
+            conv.syn_side = side
+        conv.prior = (side, source, confidence)
+        conv.reported = reported
+        if prev_syn is not None:
+            conv.prev_syn = 0 if prev_syn == here else 1
+        if dissected is not None:
+            found, found_client = dissected
+            conv.done = True                      # its first bytes were dissected already
+            if found is not None:
+                conv.found = found
+                conv.found_client = 0 if found_client == here else 1
+                conv.payload_frame, conv.payload_ts = conv.first_frame, conv.first_ts
+
+
 class LiveCapture:
     """One capture: a socket, the rotation in progress, the segments written.
 
@@ -145,14 +250,16 @@ class LiveCapture:
     ----------
     frames : iterable, optional
         Instead of a socket (tests, replays): ``(ts, data, wire_len)`` frames of
-        ``linktype``.
+        ``linktype``, through the same rotations; the capture ends with them.
+    linktype : int
+        The frames' link type when ``frames`` is given (a socket tells its own).
     """
 
     def __init__(self, iface: str, out: Path, duration: float, rotate: float | None = None,
                  rotate_packets: int | None = None, bpf: str | None = None,
                  max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
                  max_packets: int | None = None, progress: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, frames=None, linktype: int = 1):
         if max_conversations < 1:
             raise ValueError("max_conversations must be at least 1")
         self.iface = iface
@@ -169,7 +276,11 @@ class LiveCapture:
         self.result = LiveResult()
         self._frame = 0
         self.capture_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(clock()))
-        self.linktype = 1
+        self.linktype = linktype
+        self.memory = RotationMemory(max_conversations)
+        self._replay = None if frames is None else iter(frames)
+        self._next = None                 # the replay's next frame, read ahead
+        self._ended = False               # the replay has no frame left
 
     def request_stop(self, *_args) -> None:
         """Signal handler: end the capture after the packet in hand, writing the rotation."""
@@ -210,9 +321,31 @@ class LiveCapture:
             self._frame += 1
             yield self._frame, 0, ts if ts is not None else clock(), linktype, data, len(data)
 
+    def _replayed(self, until: float, end: float, budget: int | None) -> Iterator[tuple]:
+        """``_frames`` for the ``frames`` given instead of a socket."""
+        clock = self.clock
+        n = 0
+        while (budget is None or n < budget) and not self.stop_requested:
+            now = clock()
+            if now >= until or now >= end:
+                return
+            item, self._next = self._next, None
+            if item is None:
+                item = next(self._replay, None)
+            if item is None:
+                self._ended = True
+                return
+            ts, data, wire = item
+            n += 1
+            self._frame += 1
+            yield self._frame, 0, ts, self.linktype, data, wire
+        if self._next is None and not self._ended:          # say now if that was the last
+            self._next = next(self._replay, None)
+            self._ended = self._next is None
+
     def run(self, sock=None) -> LiveResult:
         """Capture until the duration, the packet budget or a stop; returns the result."""
-        own = sock is None
+        own = sock is None and self._replay is None
         if own:
             sock, self.linktype = open_socket(self.iface, self.bpf)
         kernel_drops(sock)                                   # reset the kernel's counters
@@ -233,15 +366,25 @@ class LiveCapture:
                 decoder = Decoder()
                 capped = _Capped(decoder, self.max_conversations)
                 table = FlowTable()
+                table.on_new = self.memory.restore      # what earlier rotations learned
                 first = self._frame + 1
-                table.feed(self._frames(sock, until, end, budget), capped.decode)
+                frames = (self._frames(sock, until, end, budget) if self._replay is None
+                          else self._replayed(until, end, budget))
+                table.feed(frames, capped.decode)
                 table.finish()
                 t1 = self.clock()
                 last = self._frame
-                done = (self.stop_requested or t1 >= end
+                done = (self.stop_requested or t1 >= end or self._ended
                         or (self.max_packets is not None
                             and self.result.packets + (last - first + 1) >= self.max_packets))
+                forgotten = self.memory.forgotten
+                self.memory.learn(table.conversations())
+                self.result.forgotten = self.memory.forgotten
                 self._write(n, table, decoder, capped, sock, first, last, t0, t1, done)
+                if self.memory.forgotten > forgotten:
+                    self.progress(f"rotation memory full: {self.memory.forgotten - forgotten} "
+                                  "least recently seen conversation(s) forgotten (raise "
+                                  "--max-conversations)")
                 if done:
                     break
         finally:

@@ -5,7 +5,9 @@ reads it back through this module, registered as a collector (``NAME``, ``VERSIO
 ``accepts``, ``collect``). A segment holds *aggregated records only*: the ``flow``,
 ``protocol`` and ``dns`` observations the pcap reader's own path (``decode.py`` →
 ``flows.py`` → ``collector.build_observations``) made of that rotation's packets, and
-counts. No packet, no payload byte: there is no field for one.
+counts. No packet, no payload byte: there is no field for one. A conversation that
+continues from an earlier rotation repeats that rotation's ``protocol`` observation
+(same data, location its first frame in this segment; ``live.RotationMemory``).
 
 Layout (JSON, UTF-8)::
 
