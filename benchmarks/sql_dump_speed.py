@@ -23,6 +23,10 @@ links of that prefix; their full-size time is projected from their rate and mark
     python3 benchmarks/sql_dump_speed.py                 # 200 MB
     python3 benchmarks/sql_dump_speed.py --size 1000     # 1 GB (needs ~1 GB in /tmp)
     python3 benchmarks/sql_dump_speed.py --flavour all   # pg_dump, mysqldump, SSMS, Oracle
+    python3 benchmarks/sql_dump_speed.py --only hdscan --code /tmp/before   # another tree's code
+
+``CPU MB/s`` divides by the contender's own CPU time (``time.process_time``): on a
+machine shared with other jobs it moves much less than the wall-clock ``MB/s``.
 
 ``--flavour`` picks the tool whose dump is generated (``sqlgen.FLAVOURS``: ``postgresql``
 pg_dump in UTF-8, ``mysql`` mysqldump, ``sqlserver`` SSMS script with ``GO`` batches in
@@ -109,7 +113,7 @@ def run_child(name: str, path: Path, limit: int, flavour: str = "postgresql") ->
     if name.startswith("sqlparse"):
         import sqlparse
         from sqlparse import tokens as T
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     found, lines, refused, read = [], [], [], path.stat().st_size
     if name == "hdscan":
         for o in collect(path, SOURCE):
@@ -168,16 +172,18 @@ def run_child(name: str, path: Path, limit: int, flavour: str = "postgresql") ->
         lines = sorted(set(lines))
     else:
         raise SystemExit(f"unknown contender {name!r}")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"found": found, "lines": lines, "bytes": read, "seconds": seconds, "peak": peak,
-            "refused": len(refused)}
+            "refused": len(refused), "cpu": cpu}
 
 
-def measure(name: str, path: Path, limit: int, flavour: str = "postgresql") -> dict:
+def measure(name: str, path: Path, limit: int, flavour: str = "postgresql",
+            code: str | None = None) -> dict:
     """Run one contender in its own process; its JSON report."""
     proc = subprocess.run([sys.executable, __file__, "--child", name, "--dump", str(path),
-                           "--limit", str(limit), "--flavour", flavour], cwd=ROOT,
+                           "--limit", str(limit), "--flavour", flavour]
+                          + (["--code", code] if code else []), cwd=ROOT,
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed:\n{proc.stderr[-2000:]}")
@@ -193,11 +199,15 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(CONTENDERS), help="contenders, comma-separated")
     ap.add_argument("--flavour", default="postgresql",
                     help=f"dump flavour(s), comma-separated, or 'all' ({', '.join(sqlgen.FLAVOURS)})")
+    ap.add_argument("--code", help="another checkout (or 'git archive' of one) whose scanner/ "
+                    "hdscan runs, for before/after runs")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--dump", help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
     opts = ap.parse_args()
     if opts.child:
+        if opts.code:
+            sys.path.insert(0, str(Path(opts.code).resolve()))
         print(json.dumps(run_child(opts.child, Path(opts.dump), opts.limit, opts.flavour)))
         return
     flavours = (sqlgen.FLAVOURS if opts.flavour == "all"
@@ -221,11 +231,11 @@ def _bench(opts, flavour: str) -> None:
           f"{len(truth.statement_lines)} link statements, "
           f"{sum(truth.decoys.values())} decoys; ready in {time.perf_counter() - t0:.1f} s)")
     limits = {"sqlparse.split": int(opts.split_mb * 1e6), "sqlparse parse": int(opts.parse_mb * 1e6)}
-    print(f"{'contender':<17} {'MB read':>8} {'seconds':>8} {'MB/s':>7} {'peak MB':>8} "
+    print(f"{'contender':<17} {'MB read':>8} {'seconds':>8} {'MB/s':>7} {'CPU MB/s':>8} {'peak MB':>8} "
           f"{'links':>6} {'recall':>7} {'precis.':>7}")
     rates, notes = {}, []
     for name in [c.strip() for c in opts.only.split(",") if c.strip()]:
-        got = measure(name, path, limits.get(name, 0), flavour)
+        got = measure(name, path, limits.get(name, 0), flavour, opts.code)
         rate = got["bytes"] / 1e6 / got["seconds"]
         rates[name] = rate
         partial = got["bytes"] < size
@@ -237,8 +247,10 @@ def _bench(opts, flavour: str) -> None:
             recall, precision, missed, spurious = truth.score(found, got["bytes"] if partial else None)
             count = str(len(set(found)))
         seconds = got["seconds"] if not partial else size / 1e6 / rate
+        cpu_rate = got["bytes"] / 1e6 / max(got["cpu"], 1e-9)
         print(f"{name:<17} {got['bytes'] / 1e6:>8.1f} {seconds:>7.1f}{'*' if partial else ' '} "
-              f"{rate:>7.{1 if rate >= 10 else 2}f} {got['peak'] / 1e6:>8.1f} {count:>6} {recall:>7.3f} {precision:>7.3f}")
+              f"{rate:>7.{1 if rate >= 10 else 2}f} {cpu_rate:>8.{1 if cpu_rate >= 10 else 2}f} "
+              f"{got['peak'] / 1e6:>8.1f} {count:>6} {recall:>7.3f} {precision:>7.3f}")
         if got["refused"]:
             notes.append(f"  {name}: sqlparse refused {got['refused']} statements "
                          f"(more than 10,000 tokens)")

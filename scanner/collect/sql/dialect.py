@@ -50,18 +50,21 @@ def detect(head: str) -> str | None:
     return best if score[best] else None
 
 
-def splitter_for(engine: str | None, source: str) -> Splitter:
-    """A statement splitter configured for ``engine`` (None: every terminator known)."""
+def splitter_for(engine: str | None, source: str, merge_rows: bool = False) -> Splitter:
+    """A statement splitter configured for ``engine`` (None: every terminator known);
+    ``merge_rows``: runs of INSERT lines with one head come out as one statement."""
     if engine == "postgresql":
         return Splitter(source, go_lines=False, slash_lines=False, delimiter_lines=False,
-                        nested_comments=True)
+                        nested_comments=True, merge_rows=merge_rows)
     if engine == "mysql":
         return Splitter(source, backslash_escapes=True, go_lines=False, slash_lines=False,
-                        meta_lines=False, dollar_quotes=False)
+                        meta_lines=False, dollar_quotes=False, merge_rows=merge_rows)
     if engine == "oracle":
         return Splitter(source, go_lines=False, meta_lines=False, delimiter_lines=False,
-                        block_head=PLSQL_HEAD, sqlplus_lines=True, dollar_quotes=False)
+                        block_head=PLSQL_HEAD, sqlplus_lines=True, dollar_quotes=False,
+                        merge_rows=merge_rows)
     if engine == "sqlserver":
         return Splitter(source, slash_lines=False, meta_lines=False, delimiter_lines=False,
-                        nested_comments=True, block_head=TSQL_HEAD, dollar_quotes=False)
-    return Splitter(source, meta_lines=True)
+                        nested_comments=True, block_head=TSQL_HEAD, dollar_quotes=False,
+                        merge_rows=merge_rows)
+    return Splitter(source, meta_lines=True, merge_rows=merge_rows)

@@ -27,10 +27,10 @@ from ...privacy import MAX_STR, observation
 from . import dialect
 from .links import LinkFinder
 from .schema import SchemaBuilder
-from .splitter import detect_encoding, read_text
+from .splitter import NotUtf8, Statement, cp1252_text, read_text
 
 NAME = "sql-dump"
-VERSION = "1"
+VERSION = "2"   # 2: rows inside E-strings and dollar quotes, CONNECT OPTION_LIST/ODBC/JDBC links
 
 HEAD_CHARS = 65536
 _DUMP_HEAD = re.compile(rb"^--\s*(?:PostgreSQL database (?:cluster )?dump|MySQL dump|MariaDB dump)",
@@ -64,6 +64,9 @@ def _ok(name: str | None) -> bool:
 def collect(path: Path, source: str) -> Iterator[Observation]:
     """``db_schema`` then ``db_link`` observations of one dump, in a stable order.
 
+    The file is read once as UTF-8 (UTF-16 with a BOM); at the first byte that is not
+    UTF-8 it is read again, from the start, as cp1252.
+
     Raises
     ------
     InputError
@@ -72,16 +75,28 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
     """
     path = Path(path)
     try:
-        encoding = detect_encoding(path)
+        with open(path, "rb") as f:
+            magic = f.read(5)
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", SourceLocation(source)) from None
-    with open(path, "rb") as f:
-        if f.read(5) == b"PGDMP":
-            raise InputError("a pg_dump custom-format archive, not SQL text; "
-                             "convert it with 'pg_restore -f dump.sql'", SourceLocation(source))
-    chunks = read_text(path, source, encoding)
+    if magic == b"PGDMP":
+        raise InputError("a pg_dump custom-format archive, not SQL text; "
+                         "convert it with 'pg_restore -f dump.sql'", SourceLocation(source))
+    try:
+        out = _read(path, source, None)
+    except NotUtf8:
+        out = _read(path, source, "cp1252")
+    yield from out
+
+
+def _read(path: Path, source: str, encoding: str | None) -> list[Observation]:
+    """The observations of one dump read in ``encoding`` (None: UTF-8 or UTF-16, guessed)."""
+    chunks = read_text(path, source, encoding, guess=encoding is None, cp1252_as_latin1=True)
+    fix = cp1252_text if encoding == "cp1252" else None
     first = next(chunks, "")
     head = first[:HEAD_CHARS]
+    if fix:
+        head = fix(head)
     engine = dialect.detect(head)
     host = host_from_path(source, path)
     default_db = path.stem
@@ -103,7 +118,9 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
     engine_name = engine or dialect.DEFAULT_ENGINE
     schema = SchemaBuilder(engine_name, default_db)
     links = LinkFinder(engine_name)
-    for st in dialect.splitter_for(engine, source).split(text()):
+    for st in dialect.splitter_for(engine, source, merge_rows=True).split(text()):
+        if fix and not st.text.isascii():
+            st = Statement(st.line, fix(st.text), st.kind, st.rows)
         schema.feed(st)
         links.feed(st, schema.current)
 
@@ -142,4 +159,4 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
         seen.add(key)
         links_out.append((link.line, key, o))
     out.extend(o for _, _, o in sorted(links_out, key=lambda x: (x[0], x[1])))
-    yield from out
+    return out

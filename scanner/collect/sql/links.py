@@ -13,7 +13,11 @@ that can define or use a link; those are parsed:
   ``srv.db.schema.table`` in views and procedures, ``OPENROWSET`` / ``OPENDATASOURCE``
   with a connection string (``Server=host,port;Database=db``);
 * MySQL / MariaDB: ``ENGINE=FEDERATED CONNECTION='…'`` (URL or ``CREATE SERVER`` name)
-  and ``ENGINE=CONNECT … CONNECTION='…'``.
+  and ``ENGINE=CONNECT`` tables: ``TABLE_TYPE=MYSQL CONNECTION='mysql://…'``, ``MYSQL``
+  with ``OPTION_LIST='host=…,port=…'`` and ``DBNAME=…``, ``ODBC`` with
+  ``CONNECTION='DSN=…;SERVER=…;PORT=…;DATABASE=…'`` or ``'Driver=…;Server=…;Database=…'``,
+  ``JDBC`` with a ``jdbc:`` URL. Table options are read in order after the column list
+  (``names.table_options``), so option-like text inside a ``COMMENT='…'`` is not one.
 
 Only host, port, engine, database name and object names are kept — never users,
 passwords or option values other than those.
@@ -25,7 +29,7 @@ import re
 from dataclasses import dataclass
 
 from . import targets
-from .names import literal, name_at, paren_body, split_top, tokens, unquote
+from .names import literal, name_at, paren_body, split_top, table_options, tokens, unquote
 from .splitter import Statement
 from .targets import Target
 
@@ -58,9 +62,6 @@ _OBJECT = re.compile(r"\s*(?:CREATE|ALTER)\s+(?:OR\s+(?:REPLACE|ALTER)\s+)?(?:MA
                      r"(?:VIEW|FUNCTION|PROCEDURE|PROC|TRIGGER|PACKAGE(?:\s+BODY)?|"
                      r"(?:PUBLIC\s+)?SYNONYM)\s+", re.I)
 _CREATE_TABLE = re.compile(r"\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?", re.I)
-_TABLE_ENGINE = re.compile(r"\bENGINE\s*=\s*(FEDERATED|CONNECT)\b", re.I)
-_CONNECTION = re.compile(r"\bCONNECTION\s*=?\s*('(?:[^'\\]|\\.|'')*')", re.I)
-_TABLE_TYPE = re.compile(r"\bTABLE_TYPE\s*=\s*'?(\w+)", re.I)
 
 FDW_MECHANISMS = {"postgres_fdw": "postgres_fdw", "mysql_fdw": "mysql_fdw",
                   "oracle_fdw": "oracle_fdw", "tds_fdw": "tds_fdw", "mysql": "federated"}
@@ -233,29 +234,42 @@ class LinkFinder:
         m = _CREATE_TABLE.match(text)
         if not m:
             return False
-        kind = _TABLE_ENGINE.search(text)
         got = name_at(text, m.end())
-        if not kind or not got:
+        if not got:
             return True
-        mech = "federated" if kind.group(1).upper() == "FEDERATED" else "connect"
-        conn = _CONNECTION.search(text)
-        if not conn:
+        body = paren_body(text, got[1]) if text[got[1]:].lstrip().startswith("(") else None
+        opts = table_options(text, body[1] if body else got[1])
+        engine = opts.get("ENGINE", "").upper()
+        if engine not in ("FEDERATED", "CONNECT"):
             return True
-        value = (literal(conn.group(1)) or "").replace("\\'", "'")
+        mech = "federated" if engine == "FEDERATED" else "connect"
+        table_type = opts.get("TABLE_TYPE", "").upper()
         obj = _dotted(got[0])
+        value = opts.get("CONNECTION")
+        dbname = opts.get("DBNAME") or None
+        if value is None:
+            # CONNECT TABLE_TYPE=MYSQL without CONNECTION: OPTION_LIST='host=…,port=…'
+            # and DBNAME=… (user and password in the list are passed over)
+            if mech == "connect" and table_type in ("MYSQL", "MARIADB"):
+                t = targets.option_list(opts.get("OPTION_LIST", ""))
+                if t is not None:
+                    self.found.append(Link(line, db, mech, obj, Target(
+                        t.host, t.port, dbname or t.database, "mysql")))
+            return True
         if "://" in value:
             t = targets.url(value)
             if t is not None:
-                t = Target(t.host, t.port, t.database, t.engine or "mysql")
-                self.found.append(Link(line, db, mech, obj, t))
+                engine = t.engine or ("mysql" if mech == "federated" or table_type in ("MYSQL", "")
+                                      else None)
+                self.found.append(Link(line, db, mech, obj,
+                                       Target(t.host, t.port, t.database or dbname, engine)))
             return True
         if mech == "connect" and "=" in value:
             t = targets.odbc(value)
-            table_type = _TABLE_TYPE.search(text)
             if t is not None:
-                engine = t.engine or ("oracle" if table_type and table_type.group(1).lower() == "oracle"
-                                      else None)
-                self.found.append(Link(line, db, mech, obj, Target(t.host, t.port, t.database, engine)))
+                engine = t.engine or ("oracle" if table_type == "ORACLE" else None)
+                self.found.append(Link(line, db, mech, obj,
+                                       Target(t.host, t.port, t.database or dbname, engine)))
             return True
         server = value.split("/", 1)[0].strip()
         if server:

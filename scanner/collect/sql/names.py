@@ -2,7 +2,9 @@
 
 Quoted identifiers of every dialect (``"a b"``, ```a```, ``[a]``) and dotted names;
 string literals (``'…'``, ``N'…'``, ``E'…'``) with doubled quotes; a top-level comma
-split of a parenthesised list. Used on statements the splitter has already kept, never
+split of a parenthesised list; the table options after a ``CREATE TABLE`` body
+(``ENGINE=… `TABLE_TYPE`='…' COMMENT='…'``), read in order so that option-like text
+inside a literal value is never taken for an option. Used on statements the splitter has already kept, never
 on row data.
 """
 
@@ -82,3 +84,23 @@ def split_top(body: str) -> list[str]:
             last = m.end()
     out.append(body[last:])
     return [p.strip() for p in out if p.strip()]
+
+
+_TABLE_OPTION = re.compile(
+    r"""\s*,?\s*(?:DEFAULT\s+)?`?(?P<name>[A-Za-z_][A-Za-z0-9_]*)`?(?:\s*=\s*|\s+)"""
+    r"""(?P<value>'(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|[^\s,;'"]+)""", re.S)
+
+
+def table_options(text: str, pos: int) -> dict[str, str]:
+    """MySQL / MariaDB table options from ``pos`` (after the column list) to the first
+    thing that is not ``name[=]value``: upper-case names, values unquoted (``\\'`` and
+    ``''`` undone). The first occurrence of a name wins."""
+    out: dict[str, str] = {}
+    while (m := _TABLE_OPTION.match(text, pos)) is not None and m.end() > pos:
+        value = m.group("value")
+        if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
+            q = value[0]
+            value = re.sub(r"\\(.)", r"\1", value[1:-1].replace(q * 2, q), flags=re.S)
+        out.setdefault(m.group("name").upper(), value)
+        pos = m.end()
+    return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .names import name_at, paren_body, split_top, unquote
+from .names import name_at, paren_body, split_top, table_options, unquote
 from .splitter import Statement
 
 _CREATE_TABLE = re.compile(
@@ -29,7 +29,6 @@ _SEARCH_PATH = re.compile(r"\s*SET\s+search_path\s*(?:=|TO)\s*([^,;]+)", re.I)
 _CURRENT_SCHEMA = re.compile(r"\s*ALTER\s+SESSION\s+SET\s+CURRENT_SCHEMA\s*=\s*(\S+)", re.I)
 _CONNECT_META = re.compile(r"\\(?:connect|c)\s+(?:-reuse-previous=\S+\s+)?(\S+)", re.I)
 _DBNAME_IN_CONNSTR = re.compile(r"dbname\s*=\s*'?([^'\s\"]+)", re.I)
-_LINK_ENGINE = re.compile(r"\bENGINE\s*=\s*(?:FEDERATED|CONNECT)\b", re.I)
 _NOT_COLUMNS = {"constraint", "primary", "unique", "foreign", "check", "key", "index",
                 "fulltext", "spatial", "exclude", "like", "period", "inherits", "supplemental"}
 SYSTEM_DATABASES = {"master", "msdb", "tempdb", "model", "template0", "template1", "postgres",
@@ -144,7 +143,8 @@ class SchemaBuilder:
         parts, end = got
         rest = text[end:].lstrip()
         body = paren_body(text, end) if rest.startswith("(") else None
-        if body is not None and _LINK_ENGINE.search(text, body[1]):
+        engine = table_options(text, body[1] if body else end).get("ENGINE", "").upper()
+        if engine in ("FEDERATED", "CONNECT"):
             return                              # FEDERATED / CONNECT: a link, not data here
         entry = self._table(parts, line)
         if entry is None or body is None:

@@ -2,11 +2,13 @@
 
 :func:`read_text` turns a dump file into decoded text chunks (UTF-8, UTF-16 with a BOM,
 else cp1252 — decided by a first, C-speed validation pass so the file is read in one
-encoding from the start; a byte undefined in cp1252 is refused naming its line).
+encoding from the start, or optimistically as UTF-8 with a restart as cp1252 at the first
+byte that is not; a byte undefined in cp1252 is refused naming its line).
 
 :class:`Splitter` is a state machine over those chunks. It jumps from one interesting
 character to the next with one compiled regex (quote, comment start, ``;``, parenthesis,
-dollar tag, terminator line), so memory stays flat whatever the line lengths. It knows:
+dollar tag, terminator line), so memory stays flat whatever the line lengths (an INSERT
+line is held whole up to :data:`RUN_LINE_MAX` for the fast path). It knows:
 
 * ``;`` (or a MySQL ``DELIMITER``), T-SQL ``GO`` lines, Oracle ``/`` lines (and PL/SQL
   blocks, where ``;`` does not end the statement);
@@ -16,7 +18,10 @@ dollar tag, terminator line), so memory stays flat whatever the line lengths. It
 * pg_dump ``COPY … FROM stdin;`` data blocks up to ``\\.``: the data lines are counted,
   never kept;
 * ``INSERT … VALUES (…), (…)``: the top-level tuples are counted and their contents
-  dropped as they are scanned; only the text before ``VALUES`` is kept;
+  dropped as they are scanned; only the text before ``VALUES`` is kept. At statement
+  boundaries, runs of INSERT lines and one-line statements without quotes or comments
+  take fast paths checked to count exactly what the character scanner would (see
+  ``_count_bare``; ``merge_rows`` makes a run one statement);
 * psql meta-command lines (``\\connect db``) as statements of their own.
 
 It yields :class:`Statement` (start line, kept text, kind ``sql``/``insert``/``copy``/
@@ -37,6 +42,7 @@ from ...errors import InputError, SourceLocation
 CHUNK = 1 << 20          # bytes read at a time
 MARGIN = 128             # characters held back at a chunk end for look-ahead
 MAX_KEEP = 1 << 20       # characters of one statement's text kept at most
+RUN_LINE_MAX = 1 << 23   # an INSERT line this long is still read whole by the fast path
 
 
 @dataclass(frozen=True)
@@ -68,23 +74,55 @@ def detect_encoding(path: Path) -> str:
             return "cp1252"
 
 
-def read_text(path: Path, source: str, encoding: str | None = None) -> Iterator[str]:
+class NotUtf8(Exception):
+    """``read_text(…, guess=True)`` met a byte that is not UTF-8: read again as cp1252."""
+
+
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+
+
+def _undefined_in_cp1252(block: bytes) -> int:
+    """Offset of the first byte of ``block`` undefined in cp1252, or -1 (``bytes.find``
+    per byte: memchr speed, where a regex character class crawls)."""
+    hits = [i for i in map(block.find, _CP1252_UNDEFINED) if i != -1]
+    return min(hits) if hits else -1
+
+
+def read_text(path: Path, source: str, encoding: str | None = None, *, guess: bool = False,
+              cp1252_as_latin1: bool = False) -> Iterator[str]:
     """Decoded text of ``path`` in chunks of about :data:`CHUNK` bytes.
+
+    ``guess``: no first pass over the file; UTF-16 if it has a BOM, else UTF-8, and the
+    first byte that is not UTF-8 raises :class:`NotUtf8` (the caller starts again with
+    ``cp1252``). ``cp1252_as_latin1``: a cp1252 file is decoded as latin-1 (several times
+    faster; the syntax characters are the same), after checking that no byte is
+    undefined in cp1252; the caller turns kept text back with :func:`cp1252_text`.
 
     Raises
     ------
     InputError
         A byte the chosen encoding cannot decode (naming its line).
+    NotUtf8
+        With ``guess``: the file is not UTF-8.
     """
+    if guess:
+        with open(path, "rb") as f:
+            bom = f.read(4).startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        encoding = "utf-16" if bom else "utf-8-sig"
     encoding = encoding or detect_encoding(path)
-    dec = codecs.getincrementaldecoder(encoding)()
+    latin = cp1252_as_latin1 and encoding == "cp1252"
+    dec = codecs.getincrementaldecoder("latin-1" if latin else encoding)()
     newlines = 0
     with open(path, "rb") as f:
         while True:
             block = f.read(CHUNK)
             try:
+                if latin and (bad := _undefined_in_cp1252(block)) != -1:
+                    raise UnicodeDecodeError("cp1252", block, bad, bad + 1, "undefined")
                 text = dec.decode(block, final=not block)
             except UnicodeDecodeError as exc:
+                if guess and encoding == "utf-8-sig":
+                    raise NotUtf8() from None
                 line = newlines + block[:max(exc.start, 0)].count(b"\n") + 1
                 raise InputError(f"byte 0x{block[exc.start]:02x} is neither UTF-8 nor cp1252 text",
                                  SourceLocation(source, f"line {line}")) from None
@@ -93,6 +131,11 @@ def read_text(path: Path, source: str, encoding: str | None = None) -> Iterator[
             if not block:
                 return
             newlines += block.count(b"\n")
+
+
+def cp1252_text(text: str) -> str:
+    """Text read with ``cp1252_as_latin1`` as the cp1252 it was."""
+    return text if text.isascii() else text.encode("latin-1").decode("cp1252")
 
 
 # --- splitting ----------------------------------------------------------------------
@@ -112,13 +155,16 @@ TSQL_HEAD = re.compile(
 def _tuple_pattern(backslash: bool) -> re.Pattern:
     """One top-level ``(…)`` tuple and the ``,`` after it, as an unrolled loop (one
     iteration per literal). ``''`` needs no case of its own: two adjacent literals end
-    where the escaped one does."""
+    where the escaped one does. A ``$`` outside literals (PostgreSQL dollar quote) stops
+    it: the state machine reads that tuple."""
     if backslash:
         single = r"'[^'\\]*+(?:\\.[^'\\]*+)*+'"
         double = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-        plain = r"[^()'\"\\]*+"
+        plain = r"[^()'\"\\$]*+"
     else:
-        single, double, plain = r"'[^']*+'", r'"[^"]*+"', r"[^()'\"]*+"
+        # no backslash at all: E'…' strings (PostgreSQL) escape with it; the state
+        # machine reads those tuples
+        single, double, plain = r"'[^'\\]*+'", r'"[^"\\]*+"', r"[^()'\"\\$]*+"
     return re.compile(rf"\({plain}(?:(?:{single}|{double}){plain})*+\)\s*+(?:,\s*+)?")
 
 
@@ -140,6 +186,169 @@ def _row_pattern(backslash: bool) -> re.Pattern:
 
 # one single-row INSERT line (the fast path for per-row dumps), without and with backslashes
 _ROWS = {False: _row_pattern(False), True: _row_pattern(True)}
+
+# --- whole runs of INSERT lines, counted with C-speed byte methods ---------------------
+#
+# At a statement boundary, a run of lines that start with the same ``INSERT … VALUES``
+# head, or go on with tuples (``(…),`` lines: MariaDB 10.11's mysqldump, pg_dump
+# ``--rows-per-insert``), is read without a regex call per row or per tuple (one regex
+# finds the run: ``_RUN``). Its rows are counted by :func:`_count_bare` (the bytes with
+# all but the structural characters deleted, see there), else by the *skeleton* (the text
+# cut at every ``'``, the literals dropped, the rest matched line by line); when neither
+# can prove its count — a literal spanning lines or holding ``),(``, a comment, a quoted
+# name holding a quote, E'…' escapes — the run is left to the exact paths below. The
+# tests compare both with the state machine on tricky fixtures and random dumps.
+
+_HEAD_RX = (r"(?P<head>(?i:INSERT)[ \t]+(?:(?i:INTO)[ \t]+)?[^\s(;']+"
+            r"[ \t]*(?:\([^()'\";]*\)[ \t]*)?(?i:VALUES))")
+# the first line of a run and every next line starting with the same head
+# (a line may also go on with tuples: MariaDB 10.11's mysqldump writes ``VALUES`` then one
+# ``(…),`` per line, pg_dump ``--rows-per-insert`` a tab first)
+_RUN = re.compile(rf"(?P<lead>\s*+){_HEAD_RX}[^\n]*+\n(?:(?:(?P=head)|[ \t]*+\()[^\n]*+\n)*+")
+_RUN_LINE = re.compile(rf"(?P<lead>\s*+){_HEAD_RX}[^\n]*+\n(?:[ \t]*+\([^\n]*+\n)*+")
+_CELL = r"[^()'\"`;#\\$\n]"          # a character of a tuple outside its literals
+_FLAT = rf"\({_CELL}*+\)"
+_NESTED = rf"\((?:{_CELL}++|\({_CELL}*+\))*+\)"
+_TAIL = r"[ \t]*;?[ \t]*\r?\n"
+# the skeleton of a run: lines of head then tuples (``(`` counted) / one tuple (lines counted)
+_SKEL_FLAT = re.compile(rf"{_HEAD_RX}[ \t]*{_FLAT}(?:[ \t]*,[ \t]*{_FLAT})*+{_TAIL}"
+                        rf"(?:(?P=head)[ \t]*{_FLAT}(?:[ \t]*,[ \t]*{_FLAT})*+{_TAIL})*+")
+_SKEL_NESTED = re.compile(rf"{_HEAD_RX}[ \t]*{_NESTED}{_TAIL}(?:(?P=head)[ \t]*{_NESTED}{_TAIL})*+")
+
+
+_STRUCTURE = b"'(),;\n\"`"
+_NOT_STRUCTURE = bytes(i for i in range(256) if i not in _STRUCTURE)
+_BARE_FLAT = re.compile(rb"(?:\n?\(,*\)(?:,\n?\(,*\))*;?\n)*")
+_BARE_NESTED = re.compile(rb"(?:\((?:,|\(,*\))*\);?\n)*")
+_LINE_ENDS = (b");\n", b")\n", b"),\n", b")\r\n", b");\r\n", b"),\r\n")
+_CRLF_ENDS = _LINE_ENDS[3:] + _LINE_ENDS[:3]
+_SEPARATORS = (b"),(", b"), (", b"),\n(", b"),\r\n(", b"),\n\t(", b"),\n  (")
+
+
+def _count_bare(text: str, head: str, backslash: bool, dollar: bool) -> int | None:
+    r"""Rows of ``text`` (lines each starting with ``head``) from its *bare* form: its
+    bytes with all but ``' ( ) , ; " `` and newline and backtick deleted
+    (``bytes.translate``, C speed; MySQL's ``\\``, ``\'`` and ``\"`` removed first).
+    There, once ``''`` pairs are removed, no ``'`` may be left: then no literal holds any
+    of those characters, so every one left is outside literals and counting them is
+    exact. What lies between them outside literals is checked with a few
+    ``bytes.count`` of strings that cannot occur inside literals (``"),("``, ``");\n"``,
+    the head then ``(``). None when a check fails (:func:`_count_run` then tries the
+    slower skeleton)."""
+    try:
+        raw = text.encode("latin-1")
+        rawhead = head.encode("latin-1")
+    except UnicodeEncodeError:
+        raw, rawhead = text.encode("utf-8"), head.encode("utf-8")
+    if (dollar and b"$" in raw) or (b"*" in raw and b"/*" in raw):
+        return None
+    if b"\\" in raw:
+        if not backslash:                   # E'\'' (PostgreSQL): not for this path
+            return None
+        # an escape pair hides its second character; the rest of a lone \x does not
+        # matter (x is neither a quote nor a backslash: deleted below, or a newline that
+        # then shows inside a literal)
+        # (replaced by two characters the translation deletes: a same-length replace
+        # is about twice as fast)
+        raw = raw.replace(b"\\\\", b"__").replace(b"\\'", b"__")
+        if b"\\" in raw:                    # memchr: cheaper than looking for \" first
+            raw = raw.replace(b'\\"', b"__")
+    heads = raw.count(rawhead)              # one per statement (a line may go on)
+    bare = raw.translate(None, _NOT_STRUCTURE)
+    lines = bare.count(b"\n")
+    hb = rawhead.translate(None, _NOT_STRUCTURE)
+    if hb and heads != lines and not hb.strip(b"(),"):
+        # lines going on with tuples: a bare head such as ``(,)`` could not be told from a
+        # tuple there, so the heads go before the translation (they are few); one with a
+        # quote character (`t`) can be
+        if not raw.startswith(rawhead):
+            return None
+        bare = raw[len(rawhead):].replace(b"\n" + rawhead, b"\n").translate(None, _NOT_STRUCTURE)
+        hb = b""
+    if bare.count(b"''") * 2 != bare.count(b"'"):
+        return None
+    bare = bare.translate(None, b"'")
+    if hb:
+        if not bare.startswith(hb):
+            return None
+        bare = bare[len(hb):].replace(b"\n" + hb, b"\n")
+    if _BARE_FLAT.fullmatch(bare):
+        rows = bare.count(b"(")
+        if not _counted(raw, _first(raw, _SEPARATORS, raw.find(b"),")), rows - heads):
+            return None
+    elif _BARE_NESTED.fullmatch(bare):
+        rows = lines
+    else:
+        return None
+    # every head is followed by its first tuple, or ends its line (MariaDB 10.11)
+    bare_heads = 0 if heads == lines else raw.count(rawhead + b"\n") + raw.count(rawhead + b"\r\n")
+    ends = _LINE_ENDS if raw[-2:-1] != b"\r" else _CRLF_ENDS
+    if heads != lines:                      # most lines end a tuple of a longer statement
+        ends = _first(raw, ends, raw.find(b"),\n"))
+    if (not _counted(raw, (rawhead + b" (", rawhead + b"("), heads - bare_heads)
+            or not _counted(raw, ends, lines - bare_heads)):
+        return None
+    return rows
+
+
+def _first(raw: bytes, needles: tuple, at: int) -> tuple:
+    """``needles`` with the one found at ``at`` in ``raw`` first (the form a dump uses)."""
+    for i, needle in enumerate(needles):
+        if at != -1 and raw.startswith(needle, at):
+            return (needle,) + needles[:i] + needles[i + 1:]
+    return needles
+
+
+def _counted(raw: bytes, needles: tuple, want: int) -> bool:
+    """True if the occurrences of ``needles`` in ``raw`` add up to ``want`` (counted in
+    order, stopping once there: the usual form is the first and costs one pass)."""
+    got = 0
+    for needle in needles:
+        if got >= want:
+            break
+        got += raw.count(needle)
+    return got == want
+
+
+def _count_run(text: str, head: str, backslash: bool, dollar: bool = False) -> int | None:
+    """Rows of ``text``: whole lines each ``head`` then tuples (see above); None when a
+    check fails and the exact paths must read it."""
+    rows = _count_bare(text, head, backslash, dollar)
+    if rows is not None:
+        return rows
+    if backslash:
+        if "\\" in text:                   # a replace costs, a find hardly
+            if "\\\\" in text:
+                text = text.replace("\\\\", "")
+            text = text.replace("\\'", "")
+            if '\\"' in text:
+                text = text.replace('\\"', "")
+    elif "\\" in text:                      # E'\'' (PostgreSQL): not for this path
+        return None
+    parts = text.split("'")
+    if not len(parts) & 1:
+        return None
+    skel = "".join(parts[::2]) if len(parts) > 1 else text
+    lines = text.count("\n")
+    if skel.count("\n") != lines or "--" in skel or "/*" in skel:
+        return None
+    m = _SKEL_FLAT.fullmatch(skel)
+    if m is not None and m.group("head") == head:
+        return skel.count("(") - lines * head.count("(")
+    m = _SKEL_NESTED.fullmatch(skel)
+    if m is not None and m.group("head") == head:
+        return lines
+    return None
+
+
+# a whole one-line statement, or a line that is only a comment, with nothing in it the
+# state machine would act on (no quote but backticks, no comment inside, no $ - / # \)
+_SIMPLE = re.compile(r"(?P<lead>\s*+)(?:(?P<text>[A-Za-z_][^'\"`;\n\-/#$\\]*+(?:`[^`\n]*+`"
+                     r"[^'\"`;\n\-/#$\\]*+)*+);|/\*[^*/\n]*+(?:\*(?!/)[^*/\n]*+)*+\*/[ \t]*;?)"
+                     r"[ \t]*\r?\n")
+_NOT_SIMPLE = re.compile(r"(?:INSERT|REPLACE|COPY|DELIMITER)\b", re.I)
+_SQLPLUS_HEAD = re.compile(r"(?:PROMPT|REM|REMARK|SPOOL|WHENEVER|SET|CONNECT|CONN|EXIT|QUIT|DEFINE"
+                           r"|UNDEFINE|COLUMN|TTITLE|BTITLE|SHOW)\b", re.I)
 _SPACE = re.compile(r"\s*")
 _ESCAPED = {q: re.compile(r"[\\" + q + "]") for q in "'\"`"}
 
@@ -189,13 +398,20 @@ class Splitter:
         ``/* /* */ */`` nests (PostgreSQL, T-SQL).
     dollar_quotes : bool
         PostgreSQL ``$$…$$`` / ``$tag$…$tag$`` quoting.
+    merge_rows : bool
+        Consecutive INSERT lines with the same head (``INSERT INTO t (cols) VALUES``) come
+        out as one ``insert`` statement at the first one's line, with the rows of all of
+        them (how a run is cut then depends on the chunks; the rows per head do not).
+        Without it, every line is a statement of its own.
     """
+
+    fast_paths = True    # tests turn the run and one-line fast paths off to compare
 
     def __init__(self, source: str, *, backslash_escapes: bool = False, go_lines: bool = True,
                  slash_lines: bool = True, block_head: re.Pattern | None = None,
                  meta_lines: bool = True, delimiter_lines: bool = True,
                  nested_comments: bool = False, sqlplus_lines: bool = False,
-                 dollar_quotes: bool = True):
+                 dollar_quotes: bool = True, merge_rows: bool = False):
         self.source = source
         self.backslash = backslash_escapes
         self.go_lines, self.slash_lines = go_lines, slash_lines
@@ -204,6 +420,7 @@ class Splitter:
         self.nested = nested_comments
         self.sqlplus = sqlplus_lines
         self.dollar_quotes = dollar_quotes
+        self.merge_rows = merge_rows
         self._compile(";")
 
     def _compile(self, delimiter: str) -> None:
@@ -342,14 +559,67 @@ class Splitter:
             pos = m.end()
         return pos
 
+    def _run(self, buf: str, pos: int, k: int, safe: int) -> tuple[int, Statement | None]:
+        """Fast path at a statement boundary: a run of INSERT lines with one head, counted
+        by :func:`_count_run`. Returns (end, statement), or (where to stop trying, None)
+        when the exact paths must read the text from ``pos``; end -1: no whole line yet
+        (``k``: where the text after ``pos`` stops being white space)."""
+        m = (_RUN if self.merge_rows else _RUN_LINE).match(buf, pos, safe)
+        if m is None:
+            return (-1 if buf.find("\n", k, safe) == -1 else pos), None
+        head = m.group("head")
+        r0, q = m.start("head"), m.end()
+        if head.count('"') & 1 or head.count("`") & 1:
+            return q, None
+        if buf.find("\n", q, safe) == -1 and not (q == safe == len(buf)):
+            # cut by the chunk end: the next line may go on with the last statement, so
+            # the run ends where a statement does (a ';' line end or the next head)
+            cut = max((j + d for s, d in ((";\n", 2), (";\r\n", 3), ("\n" + head, 1))
+                       if (j := buf.rfind(s, r0, q)) != -1), default=-1)
+            if cut <= r0:
+                return -1, None
+            q = cut
+        rows = _count_run(buf[r0:q], head, self.backslash, self.dollar_quotes)
+        if rows is None:
+            return q, None
+        lead = buf.count("\n", pos, r0)
+        st = Statement(self.line + lead, head, "insert", rows)
+        self.line += lead + buf.count("\n", r0, q)
+        return q, st
+
     def _scan(self, buf: str, pos: int, eof: bool):
         n = len(buf)
         safe = n if eof else n - MARGIN
+        no_run = -1              # the run fast path failed up to here: the exact paths read it
         while pos < n:
             st = self.state
             if st == "code":
                 k = _SPACE.match(buf, pos, safe).end() if not self.pieces and pos < safe else -1
+                if (k >= 0 and self.delimiter == ";" and self.fast_paths
+                        and (m := _SIMPLE.match(buf, pos, safe))):
+                    text = m.group("text")
+                    if text is None:                 # a line that is only a comment
+                        self.line += buf.count("\n", pos, m.end())
+                        pos = m.end()
+                        continue
+                    if not (_NOT_SIMPLE.match(text)
+                            or (self.block_head is not None and self.block_head.match(text))
+                            or (self.sqlplus and _SQLPLUS_HEAD.match(text))):
+                        line = self.line + buf.count("\n", pos, m.start("text"))
+                        self.line += buf.count("\n", pos, m.end())
+                        pos = m.end()
+                        yield Statement(line, text.rstrip())
+                        continue
                 if k >= 0 and buf[k:k + 1] in ("I", "i") and self.delimiter == ";":
+                    if pos >= no_run and self.fast_paths:
+                        end, stmt = self._run(buf, pos, k, safe)
+                        if stmt is not None:
+                            pos = end
+                            yield stmt
+                            continue
+                        if end == -1 and not eof and n - pos < RUN_LINE_MAX:
+                            return pos           # a long line: read on (a mysqldump INSERT)
+                        no_run = end if end != -1 else safe
                     rows: list[Statement] = []
                     pos = self._rows(buf, pos, safe, rows)
                     if rows:

@@ -1,7 +1,8 @@
 """Owns reading a link's target out of a connection string, keeping only host, port, database.
 
 Forms: libpq ``host=… port=… dbname=…``, URLs (``mysql://user:pw@host:3306/db/table``,
-``jdbc:postgresql://…``), ODBC/OLE DB ``Server=…;Database=…``, Oracle descriptors
+``jdbc:postgresql://…``, ``jdbc:sqlserver://h:p;databaseName=…``), MariaDB CONNECT
+``OPTION_LIST='host=…,port=…,database=…'``, ODBC/OLE DB ``Server=…;Database=…``, Oracle descriptors
 ``(DESCRIPTION=…(HOST=h)(PORT=p)…(SERVICE_NAME=s))`` and EZConnect ``//host:port/service``,
 SQL Server data sources ``host\\instance`` / ``host,port``. User names and passwords are
 parsed past, never returned.
@@ -22,6 +23,7 @@ _URL = re.compile(r"^(?:jdbc:)?(?P<scheme>[a-z][a-z0-9+:.\-]*)://(?:[^@/]*@)?(?P
 _ORA_DESC = re.compile(r"\(\s*(HOST|PORT|SERVICE_NAME|SID)\s*=\s*([^)\s]+)\s*\)", re.I)
 _EZ = re.compile(r"^(?://)?(?P<host>\[[^\]]+\]|[A-Za-z0-9_.\-]+)(?::(?P<port>\d+))?"
                  r"(?:/(?P<db>[A-Za-z0-9_.\-$#]+))?(?::\w+)?$")
+_URL_DBPARAM = re.compile(r"[;?&](?:databaseName|database|dbname)=([^;&]+)", re.I)
 _KV = re.compile(r"\s*([A-Za-z ]+?)\s*=\s*(\{[^}]*\}|[^;]*)")
 
 
@@ -76,7 +78,27 @@ def url(text: str) -> Target | None:
     if host is None:
         return None
     engine = SCHEME_ENGINES.get(m.group("scheme").lower())
-    return Target(host, _port(m.group("port")) if m.group("port") else None, m.group("db"), engine)
+    db = m.group("db")
+    if db is None:                  # jdbc:sqlserver://h:1433;databaseName=x
+        p = _URL_DBPARAM.search(text)
+        db = p.group(1) if p else None
+    return Target(host, _port(m.group("port")) if m.group("port") else None, db, engine)
+
+
+def option_list(text: str) -> Target | None:
+    """MariaDB CONNECT ``OPTION_LIST='host=h,port=p,database=d,user=…'``; None without a
+    host (user and password are passed over)."""
+    kv = {}
+    for item in text.split(","):
+        k, eq, v = item.partition("=")
+        if eq:
+            kv.setdefault(k.strip().lower(), v.strip())
+    host = clean_host(kv.get("host"))
+    if host is None:
+        return None
+    port = kv.get("port")
+    return Target(host, _port(port) if port else None,
+                  kv.get("database") or kv.get("dbname") or kv.get("db"), None)
 
 
 def oracle(connect: str) -> Target | None:

@@ -129,7 +129,7 @@ def test_output_is_deterministic_and_evidence_names_the_collector(rel):
     a, b = run(rel), run(rel)
     assert [o.id for o in a] == [o.id for o in b]
     for o in a:
-        assert (o.evidence.collector, o.evidence.collector_version) == ("sql-dump", "1")
+        assert (o.evidence.collector, o.evidence.collector_version) == ("sql-dump", "2")
         assert o.evidence.source == f"sql/{rel}"
         assert o.evidence.location.startswith("line ")
 
