@@ -16,7 +16,7 @@
   var controls = {
     q: document.getElementById("imap-search"), cls: document.getElementById("imap-cls"),
     tier: document.getElementById("imap-tier"), role: document.getElementById("imap-role"),
-    wave: document.getElementById("imap-wave")
+    wave: document.getElementById("imap-wave"), site: document.getElementById("imap-site")
   };
   var FILL = { health: "#f4a3a3", personal: "#f9d38c", none: "#c9def5", unknown: "#e2e2e2" };
   var EDGE = ["rgba(110,110,110,0.45)", "rgba(31,95,191,0.8)", "rgba(122,63,176,0.8)"];
@@ -41,13 +41,14 @@
   function applyFilters() {
     var q = controls.q.value.trim().toLowerCase();
     var want = { cls: controls.cls.value, tier: controls.tier.value, role: controls.role.value,
-                 wave: controls.wave.value };
+                 wave: controls.wave.value, site: controls.site ? controls.site.value : "*" };
     visible = 0;
     for (var i = 0; i < N.length; i++) {
       var n = N[i];
       var ok = (want.cls === "*" || n.cls === want.cls) && (want.tier === "*" || n.tier === want.tier) &&
                (want.role === "*" || n.roles.indexOf(want.role) >= 0) &&
-               (want.wave === "*" || n.wave === want.wave) && (q === "" || hay[i].indexOf(q) >= 0);
+               (want.wave === "*" || n.wave === want.wave) && (want.site === "*" || S[n.site] === want.site) &&
+               (q === "" || hay[i].indexOf(q) >= 0);
       shown[i] = ok ? 1 : 0;
       visible += shown[i];
     }
@@ -271,7 +272,7 @@
   });
   document.getElementById("imap-fit").addEventListener("click", fit);
   Object.keys(controls).forEach(function (name) {
-    controls[name].addEventListener(name === "q" ? "input" : "change", applyFilters);
+    if (controls[name]) { controls[name].addEventListener(name === "q" ? "input" : "change", applyFilters); }
   });
   window.addEventListener("resize", draw);
 

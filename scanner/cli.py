@@ -86,8 +86,11 @@ def main() -> None:
 @click.option("--force", is_flag=True,
               help="Re-run every stage even if its inputs did not change.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@click.option("--compare", "previous", type=click.Path(path_type=Path), metavar="PREVIOUS",
+              help="Add to the report the changes since PREVIOUS, an earlier output folder or "
+                   "export (what `hdscan diff` reads; docs/diff.md).")
 def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, force: bool,
-            quiet: bool) -> None:
+            quiet: bool, previous) -> None:
     """Run every stage on an ESTATE folder (estate.yml + inputs/) and write the report.
 
     Files already imported are skipped, and a stage whose inputs did not change since
@@ -107,7 +110,7 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, f
         def on_stage(name: str, kept: bool) -> None:
             _stage(numbers[name], 6, f"{name}: inputs unchanged, kept" if kept else name, quiet)
 
-        result = pipeline.run_stages(out, list(rules), plan_config, force, on_stage)
+        result = pipeline.run_stages(out, list(rules), plan_config, force, on_stage, previous)
     except ScannerError as exc:
         _fail(exc)
     g, tags, plan, report, export = result.graph, result.tags, result.plan, result.report, result.export
@@ -188,8 +191,10 @@ def classify_cmd(out: Path, rules) -> None:
 @click.option("--solver", type=click.Choice(["auto", "exact", "heuristic"]), default="auto",
               show_default=True, help="Wave solver: exact (needs the 'exact' extra, SciPy), the "
               "heuristic, or auto (exact on small estates; see docs/planner.md).")
+@click.option("--lang", "lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the --explain lines (plan.json keeps both).")
 @click.pass_context
-def plan_cmd(ctx, out: Path, plan_config, explain, solver: str) -> None:
+def plan_cmd(ctx, out: Path, plan_config, explain, solver: str, lang: str) -> None:
     """Plan move groups and migration waves → OUT/plan.json.
 
     `hdscan plan check PLAN` validates a plan file instead (see below).
@@ -201,7 +206,8 @@ def plan_cmd(ctx, out: Path, plan_config, explain, solver: str) -> None:
         lines = None
         if explain:
             from .plan.explain import explain as explain_host, render
-            lines = render(explain_host(plan, pipeline.plan_constraints(out, plan_config), explain))
+            lines = render(explain_host(plan, pipeline.plan_constraints(out, plan_config), explain),
+                           lang)
     except ScannerError as exc:
         _fail(exc)
     click.echo(f"{len(plan['groups'])} move groups, {len(plan['waves'])} waves, "
@@ -222,7 +228,9 @@ def plan_cmd(ctx, out: Path, plan_config, explain, solver: str) -> None:
 @click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @OUT_OPTION
 @PLAN_CONFIG_OPTION
-def plan_check_cmd(plan_file: Path, out: Path, plan_config) -> None:
+@click.option("--lang", "lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              help="Language of the violation and warning texts.")
+def plan_check_cmd(plan_file: Path, out: Path, plan_config, lang: str) -> None:
     """Check PLAN_FILE (plan.json, waves.csv or a host,wave table, maybe hand-edited)
     against every hard constraint of the estate in OUT; exit 1 on any violation."""
     from .plan.check import check, read_plan_file
@@ -232,9 +240,9 @@ def plan_check_cmd(plan_file: Path, out: Path, plan_config) -> None:
     except ScannerError as exc:
         _fail(exc)
     for w in warnings:
-        click.echo(f"hdscan: warning: {w}", err=True)
+        click.echo(f"hdscan: warning: {w.render(lang)}", err=True)
     for v in violations:
-        click.echo(f"hdscan: violation: {v}", err=True)
+        click.echo(f"hdscan: violation: {v.render(lang)}", err=True)
     if violations:
         click.echo(f"{plan_file}: {len(violations)} violation(s), {len(warnings)} warning(s)")
         sys.exit(1)
@@ -253,10 +261,13 @@ REDACT_OPTION = click.option("--redact", is_flag=True,
 @OUT_OPTION
 @LANG_OPTION
 @REDACT_OPTION
-def report_cmd(out: Path, lang: str, redact: bool) -> None:
+@click.option("--compare", "previous", type=click.Path(path_type=Path), metavar="PREVIOUS",
+              help="Add the changes since PREVIOUS, an earlier output folder or export "
+                   "(what `hdscan diff` reads; docs/diff.md).")
+def report_cmd(out: Path, lang: str, redact: bool, previous) -> None:
     """Write the offline HTML report (with SVG maps) → OUT/report/index.html."""
     try:
-        path = pipeline.stage_report(out, lang=lang, redact=redact)
+        path = pipeline.stage_report(out, lang=lang, redact=redact, previous=previous)
     except ScannerError as exc:
         _fail(exc)
     click.echo(f"report: {path}")

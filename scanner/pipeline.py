@@ -258,13 +258,27 @@ def _output_root(out: Path, redact: bool) -> Path:
     return Path(out) / "redacted" if redact else Path(out)
 
 
-def stage_report(out: Path, lang: str = "fr", redact: bool = False) -> Path:
+def compare_with(previous: Path, out: Path) -> dict:
+    """The ``hdscan-diff/1`` document from a previous collection (an output folder or an
+    export, as ``hdscan diff`` reads them) to ``out``: the report's "changes" section."""
+    from .diff import compare, load
+
+    return compare.compare(load.load(Path(previous)), load.load(Path(out)))
+
+
+def stage_report(out: Path, lang: str = "fr", redact: bool = False,
+                 previous: Path | None = None) -> Path:
     """graph.json + tags.json + plan.json → report/index.html (+ SVG maps);
-    ``redacted/report/`` with ``redact``."""
+    ``redacted/report/`` with ``redact``; ``previous`` (a previous collection: output
+    folder or export) adds the section of changes since it."""
     from .report.html import write_report
 
+    if previous is not None and redact:
+        raise InputError("--compare cannot be combined with --redact (the changes name hosts)",
+                         SourceLocation(str(previous)))
+    changes = compare_with(previous, out) if previous is not None else None
     g, tags, plan, meta = _report_inputs(out, redact, evidence=True)
-    return write_report(_output_root(out, redact), g, tags, plan, meta, lang)
+    return write_report(_output_root(out, redact), g, tags, plan, meta, lang, changes)
 
 
 def stage_export(out: Path, formats: list[str] | None = None, lang: str = "fr",
@@ -296,14 +310,16 @@ def _inputs_digest(store: Store) -> str:
 
 
 def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Path | None = None,
-               force: bool = False, on_stage: Callable[[str, bool], None] | None = None) -> RunResult:
+               force: bool = False, on_stage: Callable[[str, bool], None] | None = None,
+               previous: Path | None = None) -> RunResult:
     """graph → classify → plan → report → export, each skipped if its inputs did not change.
 
     A stage's inputs are fingerprinted (``stagecache``: the store, the previous stage's
     file, rule packs, plan configuration, hdscan's own code); when the fingerprint equals
     the one recorded in ``OUT/stages.json`` and the stage's outputs are intact, the
     stage is not run and its output is read back. ``force`` runs every stage.
-    ``on_stage(name, kept)`` is called before each stage.
+    ``on_stage(name, kept)`` is called before each stage. ``previous`` (``--compare``)
+    adds the changes since that collection to the report; its digest is in the report's key.
     """
     from . import stagecache as sc
     from .classify.loader import default_pack_path
@@ -337,8 +353,9 @@ def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Pat
                 [out / PLAN], lambda: stage_plan(out, plan_config),
                 lambda: _read_json(out / PLAN, "plan"))
     derived = (graph_sha, tags_sha, sc.file_digest(out / PLAN), inputs)
-    report = step("report", sc.make_key("report", *derived), [out / "report"],
-                  lambda: stage_report(out), lambda: out / "report" / "index.html")
+    compared = sc.input_digest(previous) if previous is not None else None
+    report = step("report", sc.make_key("report", *derived, compared), [out / "report"],
+                  lambda: stage_report(out, previous=previous), lambda: out / "report" / "index.html")
     export = step("export", sc.make_key("export", *derived), [out / "export"],
                   lambda: stage_export(out), lambda: out / "export")
     return RunResult(g, tags, plan, report, export, kept)

@@ -51,6 +51,16 @@ def tree_digest(folder: Path, pattern: str = "*") -> str | None:
     return h.hexdigest()
 
 
+def input_digest(path: Path) -> str | None:
+    """sha256 of a collection given as a file (an export) or an output folder (its
+    ``graph.json``, ``tags.json``, ``plan.json`` and ``export/hdscan.json``; the graph
+    carries the store's fingerprint), with the path as given: what ``--compare`` reads."""
+    path = Path(path)
+    names = [path] if not path.is_dir() else [path / n for n in ("graph.json", "tags.json", "plan.json",
+                                                                 "export/hdscan.json")]
+    return hashlib.sha256(json.dumps([str(path)] + [file_digest(p) for p in names]).encode()).hexdigest()
+
+
 def code_digest() -> str:
     """sha256 of hdscan's own code and report templates (computed once per process)."""
     global _CODE_DIGEST

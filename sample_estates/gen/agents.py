@@ -130,6 +130,9 @@ def inventory(site: Site, host: Host, seed: int, flows: list | None = None, day:
             "cpu_count": host.cpu, "memory_bytes": host.memory_gb * GB, "device_class": host.device_class,
             "disks": [{"mount": m, "total_bytes": t * GB, "used_bytes": u * GB} for m, t, u in host.disks],
             "interfaces": [{"name": "Ethernet0" if is_win else "ens192", "mac": host.mac, "addresses": [host.ip]}],
+            "network_mounts": [{"fstype": f, "server": f"{site.prefix}{server}.{DOMAIN}", "export": e, "mount": m,
+                                "total_bytes": t * GB, "used_bytes": u * GB}
+                               for f, server, e, m, t, u in host.mounts],
         },
         "packages": packages,
         "processes": processes,

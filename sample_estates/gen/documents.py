@@ -93,6 +93,8 @@ def truth_yml(sites: list[Site]) -> str:
             {"hosts": [p + "gam01", p + "gam-db01"], "why": "Pastel and its SQL Server"},
             {"hosts": [p + "gef-app01", p + "gef-db01"], "why": "Cpage GEF and its MariaDB"},
             {"hosts": [p + "rh-app01", p + "rh-db01"], "why": "Agirh and its PostgreSQL"},
+            {"hosts": [p + "rdv01", p + "intranet01", p + "fs01"],
+             "why": "the two web portals mount one NFS export of the file server"},
         ]
         links += [{"source": l["source"], "target": l["target"], "mechanism": l["mechanism"],
                    "objects": sorted(l["objects"]),

@@ -76,6 +76,8 @@ class Host:
     disks: list[tuple[str, int, int]] = field(default_factory=list)  # mount, total GB, used GB
     nmap_os: tuple[str, int, str] = ("", 0, "")                      # name, accuracy, type
     site: str = "main"
+    # network mounts: fstype, server (base host name), export, mount point, total GB, used GB
+    mounts: list[tuple[str, str, str, str, int, int]] = field(default_factory=list)
 
     @property
     def hosting(self) -> str:
@@ -290,11 +292,13 @@ BASE = [
     ("rdv01", 1, 80, DEB, ["web-portal"], P, 3, "Portail de prise de rendez-vous",
      [_svc(443, "https", "nginx", "1.22.1", "nginx")],
      [_proc("nginx", "/usr/sbin/nginx", "www-data", "nginx: master process /usr/sbin/nginx"),
-      _proc("node", "/usr/bin/node", "rdv", "node /srv/rdv/server.js")], ["nginx", "nodejs"], {}),
+      _proc("node", "/usr/bin/node", "rdv", "node /srv/rdv/server.js")], ["nginx", "nodejs"],
+     dict(mounts=[("nfs4", "fs01", "/exports/portails", "/srv/portails", 500, 138)])),
     ("intranet01", 1, 85, DEB, ["web-portal"], N, 4, "Intranet",
      [_svc(80, "http", "nginx", "1.22.1", "nginx"), _svc(443, "https", "nginx", "1.22.1", "nginx")],
      [_proc("nginx", "/usr/sbin/nginx", "www-data", "nginx: master process /usr/sbin/nginx"),
-      _proc("php-fpm8.2", "/usr/sbin/php-fpm8.2", "www-data")], ["nginx", "php8.2-fpm"], {}),
+      _proc("php-fpm8.2", "/usr/sbin/php-fpm8.2", "www-data")], ["nginx", "php8.2-fpm"],
+     dict(mounts=[("nfs4", "fs01", "/exports/portails", "/var/www/partage", 500, 138)])),
     ("eds-etl01", 1, 90, UBU, ["warehouse"], H, 4, "Entrepôt de données de santé (EDS)",
      [],
      [_proc("java", "/usr/bin/java", "etl", "java -Xmx16g -jar /opt/etl/eds-loader.jar --config /etc/eds/etl.conf"),
@@ -343,7 +347,7 @@ BASE = [
      [], dict(mem=16)),
     ("dc02", 3, 11, WIN22, ["directory", "DNS"], P, 1, "Active Directory et DNS", "=dc01", None, None, {}),
     ("fs01", 3, 20, WIN22, ["file-print"], P, 3, "Serveur de fichiers",
-     [], [_proc("dfsrs.exe", "C:\\Windows\\System32\\dfsrs.exe", "SYSTEM")], [], dict(disks=[("C:", 120, 41), ("E:", 8000, 5630)])),
+     [_svc(2049, "nfs", "", "", "System")], [_proc("dfsrs.exe", "C:\\Windows\\System32\\dfsrs.exe", "SYSTEM")], [], dict(disks=[("C:", 120, 41), ("E:", 8000, 5630)])),
     ("print01", 3, 21, WIN22, ["file-print"], P, 3, "Serveur d'impression",
      [_svc(515, "printer", "", "", "lpdsvc.exe"), _svc(631, "ipp", "Microsoft IIS httpd", "10.0", "System")],
      [_proc("spoolsv.exe", "C:\\Windows\\System32\\spoolsv.exe", "SYSTEM"), _proc("lpdsvc.exe", "C:\\Windows\\System32\\lpdsvc.exe", "SYSTEM")], [], {}),
@@ -470,7 +474,8 @@ def _build_host(row, site_id: str, prefix: str, net: int, rows_by_name: dict) ->
                 os=os_, device_class=device, agent=agent, roles=list(roles), data_class=dc, care_tier=tier,
                 application=app, services=services, processes=processes, packages=list(pkgs or []),
                 in_nmap=opts.get("nmap", True), in_dns=opts.get("dns", True),
-                cpu=opts.get("cpu", 4), memory_gb=opts.get("mem", 16), disks=disks, nmap_os=guess, site=site_id)
+                cpu=opts.get("cpu", 4), memory_gb=opts.get("mem", 16), disks=disks, nmap_os=guess, site=site_id,
+                mounts=list(opts.get("mounts", [])))
 
 
 # --------------------------------------------------------------------------- flows of the base hospital

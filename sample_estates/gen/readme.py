@@ -48,8 +48,9 @@ administration, `.10` biomedical devices, `.20` workstations (seen in traffic on
 - **Research data warehouse** (`eds-db01`, PostgreSQL 15) reads the DPI database through
   `postgres_fdw` (server `dpi_srv`, foreign tables `dpi_patient`, `dpi_sejour`) and a
   `dblink` view (`v_diagnostics_dpi`); `eds-etl01` loads it nightly, `bi01` reports on it.
-- **AD/DNS** `dc01`, `dc02` (Kerberos realm {realm}, LDAP, DNS); **file** `fs01` (SMB 3.1.1),
-  **print** `print01` (IPP, LPD).
+- **AD/DNS** `dc01`, `dc02` (Kerberos realm {realm}, LDAP, DNS); **file** `fs01` (SMB 3.1.1,
+  and the NFS export `/exports/portails` that the web portals `rdv01` and `intranet01` both
+  mount: they move with it), **print** `print01` (IPP, LPD).
 - **Backup** Veeam (`bkp01`, repository `bkp-repo01`) copies its backups to Azure Blob
   storage `{azure}` (CNAME to a `*.store.core.windows.net` front end, 20.60.0.0/16).
 - **Finance** Cpage GEF (`gef-app01`, MariaDB `gef-db01`) and **HR/payroll** Agirh

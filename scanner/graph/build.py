@@ -3,7 +3,7 @@
 Nodes are hosts, services, databases and external endpoints; edges are ``runs``
 (host → service), ``hosts`` (service → database), ``flow`` (client → service or
 endpoint), ``db_link`` (database → database) and ``config_ref`` (host → service or
-database).  The attribute contract is in docs/architecture.md.  The merge is
+database); network volumes with ``serves`` and ``mounts`` edges come from ``storage.py``.  The attribute contract is in docs/architecture.md.  The merge is
 commutative and idempotent: sets are unioned, counters summed per observation id,
 times take min/max, and every node and edge keeps the ids of the observations behind it.
 """
@@ -18,6 +18,7 @@ from ..model import ids
 from ..model.observations import Observation
 from ..ingest.estate_file import EstateConfig
 from ..ingest.identity import Identity
+from .storage import add_storage
 
 ENGINE_ALIASES = {"postgres": "postgresql", "pgsql": "postgresql", "postgresql": "postgresql",
                   "mariadb": "mysql", "mysql": "mysql", "mssql": "sqlserver",
@@ -186,6 +187,7 @@ class _Builder:
             self._db_link(o)
         for o in by_kind["config_ref"]:
             self._config_ref(o)
+        add_storage(self, by_kind["host"], by_kind["mount"])     # volumes, serves, mounts
         return self._finish()
 
     def _host(self, o: Observation) -> None:

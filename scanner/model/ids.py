@@ -6,6 +6,7 @@ Ids are readable and stable across runs:
 ``svc:dpi-db01:tcp/5432``     a service: host, transport and port
 ``db:postgresql://dpi-db01:5432/dpi``   a database on a service
 ``ext:blob.core.windows.net`` an endpoint outside the estate (name, or address)
+``volume:fs01:/srv/dpi``      a network volume: its server (as resolved) and export, share or IQN
 ``group:g03`` / ``wave:2``    planner objects
 """
 
@@ -40,6 +41,11 @@ def endpoint_id(name: str) -> str:
     return f"ext:{norm_host(name)}"
 
 
+def volume_id(server: str, export: str) -> str:
+    """``volume_id("fs01", "/srv/dpi") == "volume:fs01:/srv/dpi"`` (the export as written)."""
+    return f"volume:{norm_host(server)}:{export}"
+
+
 def group_id(index: int) -> str:
     return f"group:g{index:02d}"
 
@@ -49,10 +55,10 @@ def wave_id(number: int) -> str:
 
 
 def kind_of(entity_id: str) -> str:
-    """``host`` | ``service`` | ``database`` | ``endpoint`` | ``group`` | ``wave``."""
+    """``host`` | ``service`` | ``database`` | ``endpoint`` | ``volume`` | ``group`` | ``wave``."""
     prefix = entity_id.split(":", 1)[0]
     kinds = {"host": "host", "svc": "service", "db": "database", "ext": "endpoint",
-             "group": "group", "wave": "wave"}
+             "volume": "volume", "group": "group", "wave": "wave"}
     if prefix not in kinds:
         raise ValueError(f"not an hdscan entity id: {entity_id!r}")
     return kinds[prefix]

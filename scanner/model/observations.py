@@ -27,6 +27,13 @@ KINDS: dict[str, dict[str, str]] = {
         "disk_total_bytes": "int", "disk_used_bytes": "int",
         "device_class": "str",   # server | workstation | medical_device | network | unknown
         "agent_version": "str", "packages": "[str]",
+        "network_mounts_collected": "bool",   # the agent listed its network mounts (absent: not collected)
+    },
+    # A network volume a host mounts (NFS, SMB/CIFS, GlusterFS, CephFS…) or an iSCSI
+    # session (fstype iscsi, export the target IQN): never the mount options.
+    "mount": {
+        "hostname": "str", "fstype": "str", "server": "str", "export": "str", "mount": "str",
+        "port": "int", "used_bytes": "int", "total_bytes": "int",
     },
     # A process seen running on a host (command lines are never kept).
     "process": {"hostname": "str", "name": "str", "exe": "str", "user": "str"},

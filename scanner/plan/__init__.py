@@ -15,6 +15,7 @@ from .firewall import firewall_matrix
 from .groups import build_groups
 from .hosts import decide_stays, host_facts
 from .hybrid import hybrid_flows, split_cost
+from .sites import host_sites, summary as site_summary
 from .joins import find_links
 from .transfer import wave_transfers
 from .waves import plan_waves_solved
@@ -84,5 +85,8 @@ def build_plan(graph, tags: dict, config: PlanConfig | None = None, solver: str 
                     "cost": solver_info["cost"], "solver": solver_info,
                     "gap": solver_info["gap"],
                     "firewall_rules": len(matrix),
-                    "preseed_waves": sum(1 for t in transfers.values() if t["fits"] is False)},
+                    "preseed_waves": sum(1 for t in transfers.values() if t["fits"] is False),
+                    # per site: first and last wave, servers moved (multi-site estates)
+                    **({"sites": site_summary(waves, host_sites(graph))}
+                       if any("sites" in w for w in waves) else {})},
     }

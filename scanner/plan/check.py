@@ -6,7 +6,8 @@ export's ``waves.csv`` (one row per wave, hosts in one cell; French or English h
 ``systems.csv``).  A file that cannot be read that way is an ``InputError`` naming the
 place.  ``Constraints(graph, tags, config)`` recomputes, from the graph and the plan
 configuration, what the plan must respect: which hosts move and which stay, the move
-groups, the orderings and warehouse links, the care tiers and the windows.
+groups, the orderings and warehouse links, the care tiers, the windows and the site
+constraints of a ``sites:`` section (``scanner.plan.sites``).
 ``check(plan_file, constraints)`` returns ``(violations, warnings)``: each a located,
 one-line ``Violation`` of a kind listed in ``VIOLATION_KINDS`` (docs/planner.md §7).
 """
@@ -26,6 +27,8 @@ from ..model import ids
 from .groups import build_groups
 from .hosts import decide_stays, host_facts, short
 from .joins import find_links
+from .messages import DEFAULT_LANG, message, render
+from .sites import SiteModel, host_sites
 from .transfer import assess
 
 VIOLATION_KINDS = {
@@ -44,19 +47,46 @@ VIOLATION_KINDS = {
     "window": "a wave's window is not the one configured for its most critical tier",
     "transfer": "a wave's data does not fit its window and the plan pre-seeds less than needed",
     "wave-number": "two waves carry the same number",
+    "site-capacity": "a wave moves more servers of a site than its max_servers_per_wave (several groups)",
+    "site-limit": "a wave of several groups touches more sites than max_sites_per_wave",
+    "site-freeze": "a group moves in a wave its site must not be touched in (not_before_wave, freeze)",
+    "site-order": "a configured site ordering is not honoured (a host of the later site moves too early)",
+    "pilot-site": "the pilot holds a host that is not on the configured pilot site",
 }
 INTERFACE_PROTOCOLS = ("hl7v2-mllp", "hprim", "astm", "dicom", "dicomweb", "fhir")
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken constraint (or a warning), with where the plan file says it."""
+    """One broken constraint (or a warning), with where the plan file says it.  ``message``
+    is English; ``said`` (``{"msg", "params"}``, scanner/plan/messages.py), when set, gives
+    it in another language (``render(lang)``)."""
     kind: str
     message: str
     location: SourceLocation
+    said: dict | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.kind}: {self.message}"
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        """The violation's line in ``lang``."""
+        if self.said is None or lang == DEFAULT_LANG:
+            return str(self)
+        return f"{self.location}: {self.kind}: {render(self.said['msg'], self.said['params'], lang)}"
+
+
+def _violation(kind: str, said, location: SourceLocation) -> Violation:
+    """A violation from a message (``{"msg", "params"}``) or an English text."""
+    if isinstance(said, dict):
+        return Violation(kind, render(said["msg"], said["params"]), location, said)
+    return Violation(kind, said, location)
+
+
+def _said(r):
+    """A reason as a sentence parameter: its message, or its text (an older plan)."""
+    return {"msg": r["msg"], "params": r["params"]} if isinstance(r, dict) and "msg" in r else (
+        r.get("text", "") if isinstance(r, dict) else str(r))
 
 
 @dataclass
@@ -226,6 +256,7 @@ class Constraints:
         self.facts = host_facts(graph, tags)
         stays, _external, self.staying = decide_stays(graph, self.facts, tags, config.exclusions)
         self.stay_reason = {s["host"]: s["reason"] for s in stays}
+        self.stay_said = {s["host"]: s.get("reason_msg") or s["reason"] for s in stays}
         self.moving = set(self.facts) - self.staying
         for i, o in enumerate(config.orderings):
             for h in (o.before, o.after):
@@ -238,6 +269,9 @@ class Constraints:
         self.group_of = {h: g for g in self.groups for h in g["hosts"]}
         self.group_by_id = {g["id"]: g for g in self.groups}
         self.partners = self._care_chains()
+        # site constraints (None without a sites: section); unknown site ids: PlanError
+        self.sites = (SiteModel(config, host_sites(graph), self.groups)
+                      if getattr(config, "sites", None) is not None else None)
 
     def _care_chains(self) -> dict:
         """group id → {partner group id: interface protocols} over clinical interface flows."""
@@ -283,37 +317,36 @@ def check(plan: PlanFile, c: Constraints) -> tuple[list, list]:
     bad, warn = [], []
 
     def v(kind, message, place=None, where=None):
-        bad.append(Violation(kind, message, where or _where(src, place)))
+        bad.append(_violation(kind, message, where or _where(src, place)))
 
     wave_of: dict = {}
     seen_numbers: dict = {}
     for w in plan.waves:
         if w.number in seen_numbers:
-            v("wave-number", f"wave {w.number} is also at {seen_numbers[w.number]}", w.place)
+            v("wave-number", message("check.wave-number", wave=w.number,
+                                     place=seen_numbers[w.number]), w.place)
         seen_numbers.setdefault(w.number, w.place)
         for h, place in w.hosts:
             if h not in c.facts:
-                v("unknown-host", f"{short(h)} is not a host of the estate", place)
+                v("unknown-host", message("check.unknown-host", host=h), place)
                 continue
             if h in c.staying:
-                v("stays", f"{short(h)} is planned to move but stays on site: "
-                           f"{c.stay_reason[h]}", place)
+                v("stays", message("check.stays", host=h, reason=c.stay_said[h]), place)
                 continue
             if h in wave_of:
-                v("duplicate", f"{short(h)} is already planned in wave {wave_of[h][0]} "
-                               f"({wave_of[h][1]})", place)
+                v("duplicate", message("check.duplicate", host=h, wave=wave_of[h][0],
+                                       place=wave_of[h][1]), place)
                 continue
             wave_of[h] = (w.number, place)
     for h in sorted(c.moving - set(wave_of)):
-        v("missing", f"{short(h)} moves (it is no device, workstation or exclusion) but is in no "
-                     "wave")
+        v("missing", message("check.missing", host=h))
     # move groups
     for g in c.groups:
         placed = {h: wave_of[h] for h in g["hosts"] if h in wave_of}
         numbers = sorted({n for n, _ in placed.values()})
         if len(numbers) > 1:
             # the wave holding most of the group is taken as meant; on a tie every host is named
-            why = "; ".join(r["text"] for r in g["reasons"][:2])
+            why = [_said(r) for r in g["reasons"][:2]]
             count = {n: sum(1 for x, _ in placed.values() if x == n) for n in numbers}
             top = max(count.values())
             main = [n for n in numbers if count[n] == top]
@@ -321,20 +354,21 @@ def check(plan: PlanFile, c: Constraints) -> tuple[list, list]:
             for h, (n, place) in sorted(placed.items()):
                 if n == keep:
                     continue
-                others = sorted(f"{short(x)} (wave {placed[x][0]})" for x in placed
-                                if placed[x][0] != n)
-                v("split-group", f"{short(h)} (wave {n}) and {', '.join(others)} are one move "
-                                 f"group {g['id']}: {why}", place)
+                others = [message("check.host-wave", host=x, wave=w_)
+                          for _, w_, x in sorted((short(x), placed[x][0], x) for x in placed
+                                                 if placed[x][0] != n)]
+                v("split-group", message("check.split-group", host=h, wave=n, others=others,
+                                         group=g["id"], why=why), place)
     # orderings and warehouse links
     for i, o in enumerate(cfg.orderings):
         if o.before in wave_of and o.after in wave_of and wave_of[o.before][0] >= wave_of[o.after][0]:
-            v("ordering", f"{short(o.before)} (wave {wave_of[o.before][0]}) must move strictly before "
-                          f"{short(o.after)} (wave {wave_of[o.after][0]}): orderings[{i}] "
-                          f"({o.reason}, {cfg.where(o.line)})", wave_of[o.after][1])
+            v("ordering", message("check.ordering", before=o.before, before_wave=wave_of[o.before][0],
+                                  after=o.after, after_wave=wave_of[o.after][0], index=i,
+                                  why=o.reason, where=str(cfg.where(o.line))), wave_of[o.after][1])
     for reader, source_, r in c.links.follows:
         if reader in wave_of and source_ in wave_of and wave_of[reader][0] < wave_of[source_][0]:
-            v("follows", f"{short(reader)} (wave {wave_of[reader][0]}) moves before "
-                         f"{short(source_)} (wave {wave_of[source_][0]}): {r['text']}",
+            v("follows", message("check.follows", reader=reader, reader_wave=wave_of[reader][0],
+                                 source=source_, source_wave=wave_of[source_][0], link=_said(r)),
               wave_of[reader][1])
     # per wave
     first = min((w.number for w in plan.waves), default=0)
@@ -349,49 +383,103 @@ def check(plan: PlanFile, c: Constraints) -> tuple[list, list]:
         if replicate:
             for h, place in w.hosts:
                 if h in c.facts and not c.facts[h].shared:
-                    v("replicate", f"{short(h)} is not shared infrastructure (directory/DNS): a "
-                                   "replicated wave never moves it", place)
+                    v("replicate", message("check.replicate", host=h), place)
         if any(c.facts[h].shared for h in hosts):
             if cfg.shared_infrastructure == "replicate-first" and not replicate:
-                v("foundation", f"{', '.join(short(h) for h in hosts if c.facts[h].shared)}: "
-                                "shared_infrastructure is replicate-first, so directory and DNS "
-                                "are replicated in the first wave, not moved", w.place)
+                v("foundation", message("check.foundation-replicate",
+                                        hosts=[h for h in hosts if c.facts[h].shared]), w.place)
             elif cfg.shared_infrastructure == "move-first" and any(n < w.number for n in moved_waves):
-                v("foundation", f"{', '.join(short(h) for h in hosts if c.facts[h].shared)}: "
-                                "shared_infrastructure is move-first, but wave "
-                                f"{min(moved_waves)} moves other servers before", w.place)
+                v("foundation", message("check.foundation-move",
+                                        hosts=[h for h in hosts if c.facts[h].shared],
+                                        wave=min(moved_waves)), w.place)
         tier1 = [g for g in groups if by_id[g]["care_tier"] == 1]
         if not replicate and len(tier1) > cfg.max_tier1_groups_per_wave:
-            v("tier1-limit", f"{len(tier1)} tier-1 groups ({', '.join(tier1)}) in one wave; "
-                             f"max_tier1_groups_per_wave is {cfg.max_tier1_groups_per_wave}", w.place)
+            v("tier1-limit", message("check.tier1", count=len(tier1), groups=tier1,
+                                     limit=cfg.max_tier1_groups_per_wave), w.place)
         if (w.name or "").strip().lower() == "pilot":
             risky = [g for g in groups if by_id[g]["care_tier"] in (1, 2)]
             if risky:
-                named = ", ".join(f"{g} (tier {by_id[g]['care_tier']})" for g in risky)
-                v("pilot", f"the pilot holds {named}: "
-                           "the pilot never moves tier-1 or tier-2 groups", w.place)
+                named = [message("check.group-tier", group=g, tier=by_id[g]["care_tier"])
+                         for g in risky]
+                v("pilot", message("check.pilot-risky", groups=named), w.place)
             if len(hosts) > cfg.pilot_max_servers:
-                v("pilot", f"the pilot moves {len(hosts)} servers; pilot.max_servers is "
-                           f"{cfg.pilot_max_servers}", w.place)
+                v("pilot", message("check.pilot-size", servers=len(hosts),
+                                   limit=cfg.pilot_max_servers), w.place)
+        if c.sites is not None and not replicate:
+            _check_sites(c, w, groups, v)
         data = c.wave_bytes(hosts)
         if not replicate and len(groups) > 1 and len(hosts) > cfg.wave_servers:
-            v("capacity", f"{len(hosts)} servers in {len(groups)} groups; wave_capacity.servers is "
-                          f"{cfg.wave_servers} (only a single oversized group may move alone)", w.place)
+            v("capacity", message("check.capacity-servers", servers=len(hosts), groups=len(groups),
+                                  limit=cfg.wave_servers), w.place)
         if not replicate and len(groups) > 1 and cfg.wave_data_bytes and data \
                 and data > cfg.wave_data_bytes:
-            v("capacity", f"{data} bytes in {len(groups)} groups; wave_capacity.data_bytes is "
-                          f"{cfg.wave_data_bytes}", w.place)
+            v("capacity", message("check.capacity-bytes", bytes=data, groups=len(groups),
+                                  limit=cfg.wave_data_bytes), w.place)
         tier = c.wave_tier(hosts)
         if w.window is not None and hosts and w.window != cfg.window(tier):
-            v("window", f"window {w.window!r}, but its most critical group is "
-                        f"{'tier ' + str(tier) if tier else 'of unknown tier'}, whose configured "
-                        f"window is {cfg.window(tier)!r}", w.place)
+            v("window", message("check.window", window=w.window, configured=cfg.window(tier),
+                                tier=message("wave.tier", tier=tier) if tier
+                                else message("wave.tier-unknown")), w.place)
         t = assess(data, tier, cfg)
         if t["fits"] is False:
             if w.preseed_bytes is None:
-                warn.append(Violation("transfer", f"{t['text']} (the plan file does not say what is "
-                                                  "pre-seeded)", _where(src, w.place)))
+                warn.append(_violation("transfer", message("check.transfer-unsaid", transfer=_said(t)),
+                                       _where(src, w.place)))
             elif w.preseed_bytes < t["preseed_bytes"]:
-                v("transfer", f"{t['text']}; the plan pre-seeds only {w.preseed_bytes} bytes "
-                              f"of the {t['preseed_bytes']} needed", w.place)
+                v("transfer", message("check.transfer", transfer=_said(t), preseed=w.preseed_bytes,
+                                      needed=t["preseed_bytes"]), w.place)
+    if c.sites is not None:
+        _check_site_orderings(c, wave_of, v)
     return bad, warn
+
+
+def _check_sites(c: Constraints, w: WaveEntry, groups: list, v) -> None:
+    """Site limits, freezes and the pilot site of one (moving) wave."""
+    sites, cfg = c.sites, c.config
+    for kind, site, load, limit in sites.wave_problems(groups):
+        if kind == "site-capacity":
+            v(kind, message("check.site-capacity", load=load, site=site, limit=limit), w.place)
+        else:
+            v(kind, message("check.site-limit", count=load, sites=list(site), limit=limit),
+              w.place)
+    place_of = {h: place for h, place in w.hosts}
+    for gid in groups:
+        hit = sites.frozen(gid, w.number)
+        if hit:
+            why = sites.freeze_text(*hit)
+            mine = [h for h in c.group_by_id[gid]["hosts"] if h in place_of
+                    and sites.site_of.get(h) == hit[0]]
+            v("site-freeze", message("check.site-freeze", hosts=mine, group=gid, wave=w.number,
+                                     why=why, where=str(cfg.where(hit[1].line))),
+              place_of[mine[0]] if mine else w.place)
+    if (w.name or "").strip().lower() == "pilot" and sites.cfg.pilot_site:
+        for gid in groups:
+            if not sites.pilot_ok(gid):
+                off = [h for h in c.group_by_id[gid]["hosts"] if h in place_of
+                       and sites.site_of.get(h) != sites.cfg.pilot_site]
+                v("pilot-site", message("check.pilot-site",
+                                        who=", ".join(short(h) for h in off) or gid, group=gid,
+                                        site=sites.cfg.pilot_site,
+                                        where=str(cfg.where(sites.cfg.pilot_line))),
+                  place_of[off[0]] if off else w.place)
+
+
+def _check_site_orderings(c: Constraints, wave_of: dict, v) -> None:
+    """Every host of site ``after`` moves strictly after every host of site ``before``
+    (shared-infrastructure groups are outside the site constraints)."""
+    sites, cfg = c.sites, c.config
+    on = {}
+    for h, (n, place) in wave_of.items():
+        g = c.group_of.get(h)
+        s = sites.site_of.get(h)
+        if g is not None and not g["shared_infrastructure"] and s is not None:
+            on.setdefault(s, []).append((n, h, place))
+    for i, o in enumerate(cfg.sites.orderings):
+        if not on.get(o.before) or not on.get(o.after):
+            continue
+        last, lh, _ = max(on[o.before])
+        for n, h, place in sorted(on[o.after]):
+            if n <= last:
+                v("site-order", message("check.site-order", host=h, after=o.after, wave=n,
+                                        before=o.before, last_host=lh, last=last, index=i,
+                                        why=o.reason, where=str(cfg.where(o.line))), place)

@@ -21,13 +21,20 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..graph import queries as q
-from .hosts import short
+from .messages import message, text
 
 
-def _names(hosts) -> str:
+def _names(hosts) -> dict:
+    """The first eight hosts (sorted), and how many more: a sentence fragment."""
     hosts = sorted(hosts)
-    text = ", ".join(short(h) for h in hosts[:8])
-    return text + (f" and {len(hosts) - 8} more" if len(hosts) > 8 else "")
+    if len(hosts) > 8:
+        return message("names.more", hosts=hosts[:8], more=len(hosts) - 8)
+    return message("names.list", hosts=hosts)
+
+
+def _item(kind: str, concerned, msg: str, /, **params) -> dict:
+    """A checklist item: ``{kind, msg, params, text, hosts}`` (``hosts``: ``concerned``)."""
+    return {"kind": kind, **text(msg, **params), "hosts": list(concerned)}
 
 
 # Remote administration, RPC, web console and monitoring-agent ports: a session to a
@@ -66,7 +73,7 @@ def _backed_up_by(graph, backups: set, shared: set) -> dict:
 
 def build_checklists(graph, facts: dict, groups: list, waves: list, transfers: dict,
                      matrix: list) -> dict:
-    """{wave number: [{kind, text, hosts}]} (items in a fixed order)."""
+    """{wave number: [{kind, msg, params, text, hosts}]} (items in a fixed order)."""
     backups = {h for h, f in facts.items() if "backup" in f.roles}
     talks = _backed_up_by(graph, backups, {h for h, f in facts.items() if f.shared})
     group_of = {h: g for g in groups for h in g["hosts"]}
@@ -79,56 +86,50 @@ def build_checklists(graph, facts: dict, groups: list, waves: list, transfers: d
     for w in waves:
         n, hosts, items = w["number"], w["hosts"], []
         if w["action"] == "replicate":
-            items.append({"kind": "replica", "text": f"replicas of {_names(hosts)} built at the "
-                          "target, in sync and answering before any move; the on-site instances "
-                          "keep serving the site", "hosts": list(hosts)})
+            items.append(_item("replica", hosts, "check.replica", hosts=_names(hosts)))
         data = [h for h in hosts if facts[h].data_bytes]
         covered = defaultdict(list)
         for h in data:
             for b in sorted(talks.get(h, set()) & backups - {h}):
                 covered[b].append(h)
         for b, hs in sorted(covered.items()):
-            items.append({"kind": "backup", "text": f"a restore of {_names(hs)} from {short(b)} "
-                          "tested, with its date, before the cut-over", "hosts": sorted(hs)})
+            items.append(_item("backup", sorted(hs), "check.backup", hosts=_names(hs), backup=b))
         bare = sorted(h for h in data if not any(h in hs for hs in covered.values()))
         if bare:
-            items.append({"kind": "backup", "text": f"no backup host was seen talking to "
-                          f"{_names(bare)}: confirm and test how they are backed up before the "
-                          "cut-over", "hosts": bare})
+            items.append(_item("backup", bare, "check.no-backup", hosts=_names(bare)))
         t = transfers.get(n) or {}
-        items.append({"kind": "transfer", "text": t.get("text", "data volume unknown"),
-                      "hosts": data})
+        if t.get("msg"):
+            items.append(_item("transfer", data, t["msg"], **t.get("params", {})))
+        else:
+            items.append(_item("transfer", data, "transfer.unknown"))
         opened, closed = opens.get(n, []), closes.get(n, [])
         if opened or closed:
-            items.append({"kind": "firewall", "text": f"{len(opened)} cross-site rule(s) open "
-                          f"before the wave, {len(closed)} closed once it is confirmed "
-                          "(firewall matrix)", "hosts": sorted({r["source"] for r in opened})})
+            items.append(_item("firewall", sorted({r["source"] for r in opened}), "check.firewall",
+                               opened=len(opened), closed=len(closed)))
         if w["action"] == "move":
             reopen = closed
-            text = (f"rollback path: the on-site instances of {_names(hosts)} kept intact (not "
-                    "wiped, not re-addressed) until go-live is confirmed")
-            if reopen:
-                text += f"; {len(reopen)} cross-site rule(s) closed by this wave re-opened on rollback"
-            items.append({"kind": "rollback", "text": text, "hosts": list(hosts)})
+            items.append(_item("rollback", hosts, "check.rollback", hosts=_names(hosts),
+                               reopen=message("check.rollback-reopen", count=len(reopen))
+                               if reopen else None))
         affected = {}
         for h in hosts:
             g = group_of.get(h)
             if g and g["care_tier"] == 1:
-                affected.setdefault(g["id"], (g, "replicated in this wave" if w["action"] == "replicate"
-                                                 else "moves in this wave"))
-        for what, rules in (("starts", opened), ("stops", closed)):
+                affected.setdefault(g["id"], (g, message("check.why-replicated")
+                                              if w["action"] == "replicate"
+                                              else message("check.why-moves")))
+        for what, rules in (("check.why-starts", opened), ("check.why-stops", closed)):
             for r in rules:
                 if r["protocol"] not in CARE_PROTOCOLS:
                     continue
                 for h, other in ((r["source"], r["destination"]), (r["destination"], r["source"])):
                     g = group_of.get(h)
                     if g and g["care_tier"] == 1 and g["id"] not in affected:
-                        affected[g["id"]] = (g, f"its {r['protocol']} flow with {short(other)} "
-                                                f"{what} crossing sites")
+                        affected[g["id"]] = (g, message(what, protocol=r["protocol"],
+                                                        other=other))
         for gid, (g, why) in sorted(affected.items()):
-            roles = ", ".join(x for x in g["roles"] if x != "unknown") or short(g["hosts"][0])
-            items.append({"kind": "degraded-mode", "text": f"degraded-mode procedure of {roles} "
-                          f"(tier 1, {gid}: {why}) briefed, with its on-call staff warned and "
-                          "the paper or standalone fallback ready", "hosts": list(g["hosts"])})
+            roles = [x for x in g["roles"] if x != "unknown"] or [g["hosts"][0]]
+            items.append(_item("degraded-mode", g["hosts"], "check.degraded-mode", roles=roles,
+                               group=gid, why=why))
         out[n] = items
     return out

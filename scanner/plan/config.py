@@ -68,6 +68,7 @@ class PlanConfig:
     bandwidth_mbps: float = 1000.0
     efficiency: float = 0.7
     window_share: float = 0.5
+    sites: object = None          # scanner.plan.sites.SitesConfig, or None (no site constraints)
 
     def window(self, tier: int | None) -> str:
         return self.windows[str(tier) if tier in (1, 2, 3, 4) else "unknown"]
@@ -175,7 +176,7 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
         raise InputError("empty plan configuration", SourceLocation(source, "line 1"))
     top = r.mapping(root, "", ("schema", "wave_capacity", "windows", "max_tier1_groups_per_wave",
                                "pilot", "shared_infrastructure", "pins", "exclusions",
-                               "orderings", "target_hosting", "transfer"))
+                               "orderings", "target_hosting", "transfer", "sites"))
     if "schema" not in top:
         r.fail(root, f"schema: missing (expected {SCHEMA})")
     schema = r.scalar(top["schema"][1], "schema")
@@ -264,6 +265,9 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
                                      DATA_CLASSES).items():
             target[key] = r.choice(v, f"target_hosting.{key}", HOSTING)
         kw["target_hosting"] = target
+    if "sites" in top:
+        from .sites import parse_sites
+        kw["sites"] = parse_sites(r, top["sites"][1])
     if from_window is not None:
         # what the link moves in the shortest window of known length (the strictest tier)
         probe = PlanConfig(**kw)

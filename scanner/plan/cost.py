@@ -96,7 +96,9 @@ class Problem:
     from ``start``.  Hard constraints: a wave holds at most ``cap_servers`` servers and
     ``cap_bytes`` bytes (when set) and ``tier1_limit`` tier-1 groups; an ``oversize`` group
     (bigger than a wave) moves alone; ``prec`` lists (before, after, strict): strict means
-    an earlier wave, otherwise the same wave or later.
+    an earlier wave, otherwise the same wave or later.  ``sites`` (a
+    ``scanner.plan.sites.SiteModel``, when the configuration has ``sites:``) adds the site
+    limits per wave and the waves each site must not be touched in.
     """
     ids: list
     servers: dict
@@ -110,6 +112,7 @@ class Problem:
     cap_servers: int
     cap_bytes: int | None
     tier1_limit: int
+    sites: object = None          # scanner.plan.sites.SiteModel when sites: is configured
 
     def cost(self, wave_of: dict) -> int:
         """The hybrid cost of main assignment ``wave_of`` (plus the fixed groups)."""
@@ -145,4 +148,6 @@ class Problem:
             if wb < wa + (1 if strict else 0):
                 out.append(f"{b} (wave {wb}) must move {'after' if strict else 'with or after'} "
                            f"{a} (wave {wa})")
+        if self.sites is not None:        # site limits and freezes (orderings are in prec)
+            out += self.sites.violations(wave_of, orders=False)
         return out

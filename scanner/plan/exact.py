@@ -14,7 +14,10 @@ wave i when ``y[g,i] − y[g,i−1]`` = 1.  A dependency (a, b) is split at step
 the cut formulation, whose linear relaxation is much tighter than one on wave numbers.
 Capacity, bytes and the tier-1 limit are sums over the groups in a wave; a group bigger
 than a wave excludes every other group from its wave; a strict precedence a → b is
-``y[b,i] ≤ y[a,i−1]``, a warehouse link ``y[b,i] ≤ y[a,i]``.
+``y[b,i] ≤ y[a,i−1]``, a warehouse link ``y[b,i] ≤ y[a,i]``.  Site constraints (when
+configured): ``x[g,i] = 0`` in a wave g's site must not be touched in, a site's servers per
+wave as a capacity row, sites per wave through binaries ``v[s,i] ≥ x[g,i]`` with
+Σ_s v[s,i] ≤ N, and no empty wave before the last one when sites are bound to wave numbers.
 
 SciPy is an optional dependency (extra ``exact``): ``available()`` says whether it is
 installed; the heuristic never needs it.  HiGHS is deterministic for a given model; a run
@@ -134,6 +137,70 @@ class _Model:
                 for c, v in self.y(a, i - 1 if strict else i).items():
                     coefs[c] = coefs.get(c, 0.0) - v
                 self.row(coefs, -inf, 0.0)
+        if p.sites is not None:
+            self._sites()
+
+    def _sum(self, terms) -> dict:
+        """Σ coefficient × x[g,i] over ``terms`` [(g, i, coefficient)]."""
+        out: dict = {}
+        for g, i, k in terms:
+            for c, v in self.x(g, i).items():
+                out[c] = out.get(c, 0.0) + v * k
+        return out
+
+    def _alone(self, g, members, i) -> None:
+        """Group ``g`` shares wave i with no other group of ``members``:
+        Σ_{h≠g} x[h,i] + (m−1)·x[g,i] ≤ m−1."""
+        m = len(members)
+        self.row(self._sum([(h, i, (m - 1) if h == g else 1.0) for h in members]),
+                 -float("inf"), float(m - 1))
+
+    def _sites(self) -> None:
+        """Site constraints (``scanner.plan.sites``): waves a site must not be touched in,
+        each site's servers per wave, sites per wave; a group over a site limit moves
+        without other groups of those sites.  When sites are bound to wave numbers, no
+        wave before the last one used is empty (the plan's waves are numbered densely)."""
+        p, H, inf, sites = self.p, self.H, float("inf"), self.p.sites
+        sited = [g for g in p.ids if g in sites.servers]
+        for g in sited:
+            for i in range(H):
+                if not sites.allowed(g, p.start + i):
+                    self.row(self.x(g, i), -inf, 0.0)
+        for site, rule in sorted(sites.cfg.rules.items()):
+            members = [g for g in sited if site in sites.servers[g]]
+            if not rule.max_servers or len(members) < 2:
+                continue
+            big = [g for g in members if sites.servers[g][site] > rule.max_servers]
+            normal = [g for g in members if g not in big]
+            for i in range(H):
+                if sum(sites.servers[g][site] for g in normal) > rule.max_servers:
+                    self.row(self._sum([(g, i, sites.servers[g][site]) for g in normal]),
+                             -inf, float(rule.max_servers))
+                for g in big:
+                    self._alone(g, members, i)
+        limit = sites.cfg.max_sites_per_wave
+        every = sorted({s for g in sited for s in sites.servers[g]})
+        if limit and len(every) > limit and len(sited) > 1:
+            wide = [g for g in sited if len(sites.servers[g]) > limit]
+            narrow = [g for g in sited if g not in wide]
+            for i in range(H):
+                for s in every:
+                    self._var(("v", s, i), 0.0, 1.0, True)
+                for g in narrow:
+                    for s in sites.servers[g]:
+                        coefs = {self.col[("v", s, i)]: 1.0}
+                        for c, v in self.x(g, i).items():
+                            coefs[c] = coefs.get(c, 0.0) - v
+                        self.row(coefs, 0.0, inf)
+                self.row({self.col[("v", s, i)]: 1.0 for s in every}, -inf, float(limit))
+                for g in wide:
+                    self._alone(g, sited, i)
+        if sites.absolute:
+            self.row(self._sum([(g, 0, 1.0) for g in p.ids]), 1.0, inf)
+            for i in range(1, H):
+                coefs = self._sum([(g, i - 1, 1.0) for g in p.ids])
+                coefs[self.col[("u", i)]] = coefs.get(self.col[("u", i)], 0.0) - 1.0
+                self.row(coefs, 0.0, inf)
 
     def cost_vector(self):
         """Objective coefficients of the hybrid cost, and its constant part."""

@@ -5,7 +5,8 @@ The hybrid flows of the plan (``scanner.plan.hybrid``: one per observed flow edg
 folded into rules an operator types into a firewall: source host, destination host (or
 external endpoint), port, transport and protocol.  A rule opens with the earliest wave of
 its flows and closes with the latest (``until_wave`` null: it never closes, a permanent
-cross-site path).  Each row keeps its first flow's reason and kind, the volume observed on
+cross-site path).  Each row keeps its first flow's reason (``reason`` and, for re-rendering in
+another language, ``reason_msg``) and kind, the volume observed on
 its flows and their observation ids as evidence.
 
 The bandwidth a rule needs is estimated as its average rate over the **collection period**
@@ -75,6 +76,8 @@ def firewall_matrix(graph, flows: list) -> list:
                          "kind": f["kind"], "connections": int(f.get("connections") or 0),
                          "bytes": f.get("bytes"), "flows": 1,
                          "evidence": list(f.get("evidence") or []), "reason": f["reason"]}
+            if f.get("reason_msg"):
+                rows[key]["reason_msg"] = f["reason_msg"]
             continue
         row["from_wave"] = min(row["from_wave"], f["from_wave"])
         if row["until_wave"] is None or f["until_wave"] is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..errors import PlanError
 from ..model import ids
-from .hosts import DATA_RANK, HOSTING_RANK, Host, short
+from .hosts import DATA_RANK, HOSTING_RANK, Host
 from .joins import Links
 from .reasons import reason
 
@@ -63,9 +63,8 @@ def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str],
                                 "moves (see stays)", config.where(pin.line))
         for h in pin.hosts[1:]:
             uf.union(pin.hosts[0], h)
-        pending.append((pin.hosts[0], reason(
-            "pin", f"pinned together by the plan configuration: {pin.reason} "
-                   f"({', '.join(short(h) for h in pin.hosts)})")))
+        pending.append((pin.hosts[0], reason("pin", "group.pin", why=pin.reason,
+                                             hosts=list(pin.hosts))))
     members: dict[str, list] = {}
     for h in sorted(moving):
         members.setdefault(uf.find(h), []).append(h)
@@ -79,9 +78,7 @@ def build_groups(g, facts: dict[str, Host], moving: set[str], staying: set[str],
         hs = [facts[h] for h in hosts]
         rs = sorted(reasons.get(root, []), key=lambda r: (r["kind"], r["text"]))
         if not rs:
-            rs = [reason("single", f"{short(hosts[0])} has no replication, database link, "
-                                   "database, file-share or pinned dependency on another moving "
-                                   "host: it moves alone")]
+            rs = [reason("single", "group.single", host=hosts[0])]
         sizes = [x.data_bytes for x in hs if x.data_bytes is not None]
         tiers = [x.care_tier for x in hs if x.care_tier is not None]
         data_class = max((x.data_class for x in hs), key=lambda c: DATA_RANK.get(c, -1))

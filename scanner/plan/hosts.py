@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..graph import queries as q
+from .messages import message, text
 from .reasons import reason
 
-STAY_DEVICE_CLASSES = {"medical_device": "a medical device stays beside its patients",
-                       "workstation": "a user workstation stays on site",
-                       "network": "network equipment stays on site"}
-STAY_ROLES = {"modality": "an imaging modality stays in its department",
-              "lab-analyzer": "a lab analyser stays in the laboratory",
-              "workstation": "a user workstation stays on site"}
+# device class / role that never moves → the message saying why (scanner/plan/messages.py)
+STAY_DEVICE_CLASSES = {"medical_device": "stay.medical-device",
+                       "workstation": "stay.workstation-device",
+                       "network": "stay.network-device"}
+STAY_ROLES = {"modality": "stay.modality-role",
+              "lab-analyzer": "stay.lab-analyzer-role",
+              "workstation": "stay.workstation-role"}
 SHARED_ROLES = ("directory", "DNS")
 DATA_RANK = {None: -1, "none": 0, "personal": 1, "health": 2}
 HOSTING_RANK = {None: -1, "any": 0, "hds": 1, "secnumcloud": 2}
@@ -75,17 +77,14 @@ def host_facts(g, tags: dict) -> dict[str, Host]:
 def stay_reason(h: Host, excluded: bool) -> dict | None:
     """Why a host never moves, or None when it moves."""
     if excluded:
-        return reason("exclusion", f"{short(h.id)} is excluded by the plan configuration")
+        return reason("exclusion", "stay.excluded", host=h.id)
     if h.device_class in STAY_DEVICE_CLASSES:
-        return reason("device-class", f"{short(h.id)} is a {h.device_class.replace('_', ' ')}: "
-                                      f"{STAY_DEVICE_CLASSES[h.device_class]}")
+        return reason("device-class", STAY_DEVICE_CLASSES[h.device_class], host=h.id)
     for role in sorted(STAY_ROLES):
         if role in h.roles:
-            return reason("stay-role", f"{short(h.id)} has role {role}: {STAY_ROLES[role]}")
+            return reason("stay-role", STAY_ROLES[role], host=h.id)
     if not h.has_service and not h.agent and h.device_class == "unknown":
-        return reason("client-only", f"{short(h.id)} runs no service and has no inventory; "
-                                     "seen only as a client, most likely a user device "
-                                     "(assert its role or pin it to move it)")
+        return reason("client-only", "stay.client-only", host=h.id)
     return None
 
 
@@ -96,14 +95,15 @@ def decide_stays(g, facts: dict[str, Host], tags: dict, exclusions) -> tuple[lis
     for node in sorted(facts):
         r = stay_reason(facts[node], node in excluded)
         if r is not None:
-            stays.append({"host": node, "kind": r["kind"], "reason": r["text"]})
+            stays.append({"host": node, "kind": r["kind"], "reason": r["text"],
+                          "reason_msg": {"msg": r["msg"], "params": r["params"]}})
             staying.add(node)
     resolved = tags.get("resolved", {}) if isinstance(tags, dict) else {}
     external = []
     for node in sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "endpoint"):
         exposure = (resolved.get(node) or {}).get("exposure")
-        text = "outside the estate: not moved; hosts that use it need an opening at the target"
-        if exposure and exposure != "none":
-            text += f" (exposure: {exposure})"
-        external.append({"endpoint": node, "reason": text})
+        said = text("stay.external", exposure=message("stay.external-exposure", exposure=exposure)
+                    if exposure and exposure != "none" else None)
+        external.append({"endpoint": node, "reason": said["text"],
+                         "reason_msg": {"msg": said["msg"], "params": said["params"]}})
     return stays, external, staying

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from ..graph import queries as q
 from .joins import DB_PROTOCOLS, FILE_PROTOCOLS
-from .hosts import short
+from .storage import STORAGE_PROTOCOLS
+from .messages import message, text
 
 
 def hybrid_flows(graph, wave_of_host: dict, replicated: set) -> list:
@@ -34,26 +35,27 @@ def hybrid_flows(graph, wave_of_host: dict, replicated: set) -> list:
                 continue
             start, end = min(wu, wv), max(wu, wv)
             first, last = (u, dst_host) if wu < wv else (dst_host, u)
-            text = (f"{short(first)} moves in wave {start} and {short(last)} in wave {end}: "
-                    f"open from wave {start} until wave {end}")
+            said = dict(msg="flow.temporary", first=first, last=last, start=start, end=end)
             kind = "temporary"
         else:
             start, end = (wu if wu is not None else wv), None
-            mover = short(u) if wu is not None else short(dst_host)
+            mover = u if wu is not None else dst_host
             if external:
-                other = f"external endpoint {short(v)}"
+                said = dict(msg="flow.external", mover=mover, start=start, other=v)
             else:
-                other = f"{short(dst_host) if wu is not None else short(u)}, which stays on site"
-            text = f"{mover} moves in wave {start}; {other}: a permanent cross-site flow"
+                said = dict(msg="flow.permanent", mover=mover, start=start,
+                            other=dst_host if wu is not None else u)
             kind = "external" if external else "permanent"
         protocol = d.get("protocol") or "unknown"
-        if protocol in DB_PROTOCOLS or protocol in FILE_PROTOCOLS:
-            text += f" ({protocol} tolerates little latency)"
+        latency = (message("flow.latency", protocol=protocol)
+                   if protocol in (*DB_PROTOCOLS, *FILE_PROTOCOLS, *STORAGE_PROTOCOLS) else None)
+        said = text(said.pop("msg"), latency=latency, **said)
         out.append({"source": u, "destination": v, "port": d.get("port"),
                     "protocol": protocol, "transport": d.get("transport"),
                     "connections": d.get("connections"), "from_wave": start,
                     "until_wave": end, "kind": kind, "bytes": d.get("bytes"),
-                    "evidence": sorted(d.get("evidence") or []), "reason": text})
+                    "evidence": sorted(d.get("evidence") or []), "reason": said["text"],
+                    "reason_msg": {"msg": said["msg"], "params": said["params"]}})
     out.sort(key=lambda f: (f["from_wave"], f["source"], f["destination"], f["port"] or 0))
     return out
 

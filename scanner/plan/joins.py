@@ -5,7 +5,9 @@
 - ``joins``: (host_a, host_b, reason) pairs that must move together — a cluster or
   replication peer (``replication``), an application's database session or configured
   database (``database``), a server's SMB share (``file-share``), a database link between
-  two operational databases (``db_link``);
+  two operational databases (``db_link``), network volumes (``shared-storage``, from
+  ``storage.py``; a ``(host, host, reason)`` pair there unites nothing and only carries a
+  cross-site storage path to the host's group reasons);
 - ``follows``: (reader, source, reason) — a warehouse's database link to the database it
   reads: an ordered dependency (the reader moves in the source's wave or later), not a join;
 - ``gatherers``: {host: reason} — hosts whose outgoing sessions never glue groups.
@@ -23,8 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..graph import queries as q
-from .hosts import Host, short
+from .hosts import Host
+from .messages import message
 from .reasons import reason
+from .storage import storage_links
 
 DB_PROTOCOLS = ("postgresql", "mysql", "tds", "oracle-tns")
 FILE_PROTOCOLS = ("smb",)
@@ -111,17 +115,12 @@ def find_links(g, facts: dict[str, Host], moving: set[str]) -> Links:
         servers = sorted(db_servers.get(h, ()))
         others = set(facts[h].roles) - {"unknown", *GATHERING_ROLES}
         if len(servers) >= GATHERER_MIN_SERVERS:
-            names = ", ".join(short(s) for s in servers[:4]) + (" …" if len(servers) > 4 else "")
-            out.gatherers[h] = reason("gatherer", f"{short(h)} opens database sessions to "
-                                                  f"{len(servers)} database servers ({names}): a "
-                                                  "gatherer (backup, monitoring, ETL, reporting) "
-                                                  "reads everything by design, its sessions glue "
-                                                  "no group")
+            out.gatherers[h] = reason("gatherer", "join.gatherer-sessions", host=h,
+                                      count=len(servers), servers=servers[:4],
+                                      more=" …" if len(servers) > 4 else "")
         elif any(r in GATHERING_ROLES for r in facts[h].roles) and not others:
             role = next(r for r in GATHERING_ROLES if r in facts[h].roles)
-            out.gatherers[h] = reason("gatherer", f"{short(h)} has role {role} and no application "
-                                                  "role: it reads other servers by design, its "
-                                                  "sessions glue no group")
+            out.gatherers[h] = reason("gatherer", "join.gatherer-role", host=h, role=role)
     linked: set = set()        # pairs ordered by a warehouse link: their sessions are the link
     dblinked: set = set()      # pairs with any database link: their sessions are not replication
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
@@ -131,19 +130,19 @@ def find_links(g, facts: dict[str, Host], moving: set[str]) -> Links:
         if a not in moving or b not in moving or a == b:
             continue
         dblinked.add(frozenset((a, b)))
-        mech = d.get("mechanism") or ", ".join(d.get("mechanisms") or []) or "a database link"
-        objs = f" ({', '.join(d.get('objects') or [])})" if d.get("objects") else ""
-        text = (f"{short(a)} reads {short(b)} through {mech}{objs}: database "
-                f"{_db_label(g, u)} → {_db_label(g, v)}")
+        mech = (d.get("mechanism") or ", ".join(d.get("mechanisms") or [])
+                or message("join.db-link-default"))
+        objs = message("join.db-link-objects", objects=d["objects"]) if d.get("objects") else None
+        link = message("join.db-link", reader=a, source=b, mech=mech, objects=objs,
+                       reader_db=_db_label(g, u), source_db=_db_label(g, v))
         reader = next((r for r in READER_ROLES if r in facts[a].roles), None)
         if reader:
-            out.follows.append((a, b, reason(
-                "follows", f"{text}; a {reader} reading an operational database moves in the "
-                           f"same wave as {short(b)} or later (it tolerates a few weeks of "
-                           "cross-site reads; the source never waits for it)", d.get("evidence"))))
+            out.follows.append((a, b, reason("follows", "join.follows", d.get("evidence"),
+                                             link=link, role=reader, source=b)))
             linked.add(frozenset((a, b)))
         else:
-            out.joins.append((a, b, reason("db_link", text, d.get("evidence"))))
+            out.joins.append((a, b, reason("db_link", link["msg"], d.get("evidence"),
+                                           **link["params"])))
     sources = {(a, b) for a, b, _ in out.follows}
     for u, b, v, svc, kind, proto, port, d in sessions:
         if u not in moving or b not in moving or u in out.gatherers:
@@ -157,21 +156,17 @@ def find_links(g, facts: dict[str, Host], moving: set[str]) -> Links:
         peer = (_peer(g, u, svc, proto) if kind == "flow" and frozenset((u, b)) not in dblinked
                 else None)
         if peer:
-            out.joins.append((u, b, reason("replication", f"{short(u)} and {short(b)} both run "
-                                                          f"{peer} and {short(u)} talks to "
-                                                          f"{short(b)} on it: cluster, mirror or "
-                                                          "replica peers move together",
-                                           d.get("evidence"))))
+            out.joins.append((u, b, reason("replication", "join.replication", d.get("evidence"),
+                                           client=u, server=b, peer=peer)))
         elif _is_db(g, v, proto):
-            what = (f"database {_db_label(g, v)}" if q.kind(g, v) == "database"
-                    else f"the {proto} service (port {port})")
-            how = "'s configuration points to" if kind == "config_ref" else " talks to"
-            out.joins.append((u, b, reason("database", f"{short(u)}{how} {what} on {short(b)}: "
-                                                       "database protocols are chatty and "
-                                                       "latency-sensitive", d.get("evidence"))))
+            what = (message("join.what-database", db=_db_label(g, v))
+                    if q.kind(g, v) == "database"
+                    else message("join.what-service", protocol=proto, port=port))
+            out.joins.append((u, b, reason(
+                "database", "join.database-config" if kind == "config_ref" else "join.database-flow",
+                d.get("evidence"), client=u, server=b, what=what)))
         elif proto in FILE_PROTOCOLS and facts[u].device_class == "server":
-            out.joins.append((u, b, reason("file-share", f"{short(u)} uses the SMB file share of "
-                                                         f"{short(b)} (port {port}): file shares "
-                                                         "tolerate little latency",
-                                           d.get("evidence"))))
+            out.joins.append((u, b, reason("file-share", "join.file-share", d.get("evidence"),
+                                           client=u, server=b, port=port)))
+    storage_links(g, facts, moving, out)     # shared network volumes (shared-storage)
     return out

@@ -7,7 +7,9 @@ heaviest partner, a group into a new wave inserted between two others, whole wav
 re-ordered (how widely each is tried depends on the plan's size); then waves closed when their groups fit elsewhere at no extra cost (the
 secondary objective).  Small plans also get perturbations (fixed seed).  Every loop is
 bounded and every visit order sorted: the result is deterministic.  ``Layout`` keeps the
-per-wave loads that make each feasibility check O(1).
+per-wave loads that make each feasibility check O(1).  Site constraints
+(``scanner.plan.sites``, when configured) are checked on every move: the limits of the
+waves it changes and, when sites are bound to wave numbers, the whole plan renumbered.
 """
 
 from __future__ import annotations
@@ -157,7 +159,34 @@ def _fits(lay: "Layout", moves: dict) -> bool:
             return False
         if ld[2] + d[2] > p.tier1_limit:
             return False
-    return all(lay.order_fits(x, j, moves) for x, j in moves.items())
+    return all(lay.order_fits(x, j, moves) for x, j in moves.items()) and _site_fits(lay, moves)
+
+
+def _site_fits(lay: "Layout", moves: dict) -> bool:
+    """The site constraints (``scanner.plan.sites``) still hold after ``moves``: the
+    limits of every wave whose groups change, and, when sites are bound to wave numbers,
+    every group's wave once the plan is compacted."""
+    sites = lay.p.sites
+    if sites is None:
+        return True
+    changed: dict = {}
+    for x, j in moves.items():
+        old = lay.w[x]
+        if old != j:
+            changed.setdefault(old, set(lay.members[old])).discard(x)
+            changed.setdefault(j, set(lay.members[j])).add(x)
+    if any(sites.wave_problems(sorted(ms)) for ms in changed.values()):
+        return False
+    return not sites.absolute or _numbers_ok(lay.p, {**lay.w, **moves})
+
+
+def _numbers_ok(p: Problem, wave_of: dict) -> bool:
+    """No group lands in a wave its site must not be touched in, once ``wave_of`` is
+    numbered densely from ``p.start`` (as ``Layout.compact`` does)."""
+    if p.sites is None or not p.sites.absolute:
+        return True
+    dense = {w: p.start + k for k, w in enumerate(sorted(set(wave_of.values())))}
+    return all(p.sites.allowed(g, dense[w]) for g, w in wave_of.items())
 
 
 def _candidates(lay: "Layout", g: str, every_wave: bool, last: int) -> list:
@@ -189,8 +218,8 @@ def _descend(lay: "Layout", rounds: int, small: bool) -> None:
         last = lay.last()
         first, cross = _crossing(lay) if not inserting else (0, [])
         for g in sorted(p.ids if small else dirty):
-            if not lay.adj[g] or g in p.oversize:
-                continue
+            if g not in lay.w or not lay.adj[g] or g in p.oversize:
+                continue                  # (a partner placed by policy is never moved)
             here = lay.w[g]
             weight_to = defaultdict(int)
             for o, wt in lay.adj[g]:
@@ -291,7 +320,7 @@ def _reorder(lay: "Layout", anywhere: bool, rounds: int = 10) -> bool:
                 d = p.cost(trial) - base
                 if d < best[0] and all(trial.get(b, p.fixed.get(b, 0)) >=
                                        trial.get(a, p.fixed.get(a, 0)) + (1 if strict else 0)
-                                       for a, b, strict in p.prec):
+                                       for a, b, strict in p.prec) and _numbers_ok(p, trial):
                     best = (d, trial)
         if best[1] is None:
             break
@@ -416,7 +445,8 @@ def _insert_fits(lay: "Layout", g: str, k: int) -> bool:
     moved[g] = k + 1
     others = [x for x in lay.members[lay.w[g]] if x != g]
     return lay.order_fits(g, k + 1, moved) and all(
-        lay.order_fits(x, moved.get(x, lay.w[x]), moved) for x in others + list(moved))
+        lay.order_fits(x, moved.get(x, lay.w[x]), moved) for x in others + list(moved)) \
+        and _numbers_ok(lay.p, {**lay.w, **moved})
 
 
 def _insert(lay: "Layout", g: str, k: int) -> None:

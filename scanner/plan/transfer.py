@@ -12,24 +12,14 @@ from __future__ import annotations
 
 import math
 
+from .messages import message, text
+
 GB = 10 ** 9
 
 
 def rate_bytes_per_second(config) -> float:
     """Useful throughput of the migration link."""
     return config.bandwidth_mbps * 1e6 / 8 * config.efficiency
-
-
-def _gb(n: int) -> str:
-    return f"{n / GB:,.1f} GB"
-
-
-def _duration(seconds: int) -> str:
-    if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
-    if seconds < 72 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 def assess(data_bytes: int | None, tier: int | None, config) -> dict:
@@ -43,21 +33,20 @@ def assess(data_bytes: int | None, tier: int | None, config) -> dict:
            "window_seconds": budget, "window_bytes": in_window, "fits": None,
            "preseed_bytes": None}
     if seconds is None:
-        out["text"] = "data volume unknown: measure it (agent inventory or database sizes)"
+        out.update(text("transfer.unknown"))
         return out
-    took = f"{_gb(data_bytes)} take about {_duration(seconds)} at {config.bandwidth_mbps:g} Mbit/s " \
-           f"× {config.efficiency:g}"
+    took = message("transfer.took", bytes=data_bytes, seconds=seconds,
+                   mbps=config.bandwidth_mbps, efficiency=config.efficiency)
     if budget is None:
-        out["text"] = f"{took}; window {window.label} has no configured length: fit unknown"
+        out.update(text("transfer.no-length", took=took, window=window.label))
         return out
     out["fits"] = seconds <= budget
     out["preseed_bytes"] = max(0, data_bytes - in_window)
     if out["fits"]:
-        out["text"] = f"{took}: fits {_duration(budget)} of the {window.label} window"
+        out.update(text("transfer.fits", took=took, budget=budget, window=window.label))
     else:
-        out["text"] = (f"{took}, more than the {_duration(budget)} of the {window.label} window "
-                       f"given to data: pre-seed or replicate {_gb(out['preseed_bytes'])} "
-                       "beforehand and move only the delta at cut-over")
+        out.update(text("transfer.preseed", took=took, budget=budget, window=window.label,
+                        preseed=out["preseed_bytes"]))
     return out
 
 

@@ -12,7 +12,10 @@ plan, the less critical groups fill those waves up to capacity, and whatever is 
 opens the first waves: about max(tier-1 groups, servers / capacity) waves in all.  A group
 bigger than a wave goes alone.  The packed plan is then improved against the hybrid cost
 (``scanner.plan.search``) or replaced by the proven optimum (``scanner.plan.exact``), and
-every placement is explained from the final plan.
+every placement is explained from the final plan.  Site constraints
+(``scanner.plan.sites``: sites per wave, a site's servers per wave, freezes, site
+orderings, the pilot site) bind the packing, the search and the exact model alike; with
+freezes the packed waves are numbered so that no site is touched while frozen.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from ..model import ids
 from . import exact
 from .cost import Problem, dependencies, hybrid_cost
 from .search import Layout, improve
+from .sites import SiteModel, host_sites, wave_sites
 from .hosts import DATA_RANK, short, tier_rank
+from .messages import message
 from .reasons import reason
 
 NOTE_SCAN = 12           # later waves examined to explain a placement
@@ -40,8 +45,23 @@ def _label(g: dict) -> str:
     return f"{g['id']} ({roles})"
 
 
-def _tier_text(g: dict) -> str:
-    return f"tier {g['care_tier']}" if g["care_tier"] else "tier unknown"
+def _tier_text(g: dict) -> dict:
+    """The group's care tier, as a sentence fragment (scanner/plan/messages.py)."""
+    return message("wave.tier", tier=g["care_tier"]) if g["care_tier"] else message("wave.tier-unknown")
+
+
+def _note(seen: dict, key: str, kind: str, msg: str, **params) -> None:
+    """``seen[key]``: the first reason of its cause only (later ones are not even built)."""
+    if key not in seen:
+        seen[key] = reason(kind, msg, **params)
+
+
+def _exceeds(label: str, servers: int, data_bytes, cap_servers: int, cap_bytes) -> dict:
+    """Why a group bigger than a wave moves alone."""
+    return reason("exceeds-capacity", "wave.exceeds", group=label, servers=servers,
+                  volume=message("wave.bytes", bytes=data_bytes) if data_bytes is not None
+                  else message("wave.bytes-unknown"), limit=cap_servers,
+                  limit_bytes=message("wave.limit-bytes", bytes=cap_bytes) if cap_bytes else None)
 
 
 class Coupling:
@@ -107,21 +127,18 @@ class _Filler:
     def _blocker(self, g: dict, predecessors: set) -> dict | None:
         w, cfg = self.current, self.config
         if w["servers"] + g["servers"] > cfg.wave_servers:
-            return reason("capacity", f"{_label(g)} opens a new wave: wave {w['number']} holds "
-                                      f"{w['servers']} of {cfg.wave_servers} servers and the group "
-                                      f"has {g['servers']}")
+            return reason("capacity", "wave.new-servers", group=_label(g), wave=w["number"],
+                          servers=w["servers"], limit=cfg.wave_servers, size=g["servers"])
         if cfg.wave_data_bytes and g["data_bytes"] and \
                 (w["data_bytes"] or 0) + g["data_bytes"] > cfg.wave_data_bytes:
-            return reason("capacity", f"{_label(g)} opens a new wave: its {g['data_bytes']} bytes "
-                                      f"would exceed the wave's {cfg.wave_data_bytes} bytes")
+            return reason("capacity", "wave.new-bytes", group=_label(g), bytes=g["data_bytes"],
+                          limit=cfg.wave_data_bytes)
         if g["care_tier"] == 1 and w["tier1"] >= cfg.max_tier1_groups_per_wave:
-            return reason("tier1-limit", f"{_label(g)} opens a new wave: wave {w['number']} already "
-                                         f"moves {w['tier1']} tier-1 group(s) (limit "
-                                         f"{cfg.max_tier1_groups_per_wave})")
+            return reason("tier1-limit", "wave.new-tier1", group=_label(g), wave=w["number"],
+                          count=w["tier1"], limit=cfg.max_tier1_groups_per_wave)
         early = sorted(p for p in predecessors if self.wave_of.get(p) == w["number"])
         if early:
-            return reason("ordering", f"{_label(g)} opens a new wave: it must move after "
-                                      f"{', '.join(early)} (plan configuration)")
+            return reason("ordering", "wave.new-ordering", group=_label(g), after=early)
         return None
 
     def place(self, g: dict, phase: str, why: list, predecessors: set = frozenset()) -> None:
@@ -143,19 +160,14 @@ class _Filler:
                 self.open(phase)
         w = self.current
         if oversize:
-            pre.append(reason("exceeds-capacity", f"{_label(g)} has {g['servers']} servers and "
-                                                  f"{g['data_bytes']} bytes, more than one wave "
-                                                  f"({cfg.wave_servers} servers"
-                                                  + (f", {cfg.wave_data_bytes} bytes" if cfg.wave_data_bytes else "")
-                                                  + "): it moves alone; split it or pre-seed its data"))
+            pre.append(_exceeds(_label(g), g["servers"], g["data_bytes"], cfg.wave_servers,
+                                cfg.wave_data_bytes))
         placed_near = [o for o in self.coupling.strong.neighbors(g["id"])
                        if self.wave_of.get(o) in (w["number"], w["number"] - 1)]
         for o in sorted(placed_near):
-            where = "this wave" if self.wave_of[o] == w["number"] else "the previous wave"
-            pre.append(reason("care-chain", f"{_label(g)} exchanges "
-                                            f"{', '.join(self.coupling.interface(g['id'], o))} "
-                                            f"with {o}, placed in {where}: the care chain is split "
-                                            "for one wave at most"))
+            pre.append(reason("care-chain", "wave.care-chain-same" if self.wave_of[o] == w["number"]
+                              else "wave.care-chain-previous", group=_label(g),
+                              interface=self.coupling.interface(g["id"], o), other=o))
         w["groups"].append(g["id"])
         w["servers"] += g["servers"]
         if g["data_bytes"] is not None:
@@ -215,10 +227,12 @@ def _precedence(groups: list, group_of: dict, config, staying: set, hosts: set,
     return dag
 
 
-def _pilot(groups: list, coupling: Coupling, dag: nx.DiGraph, config) -> list:
+def _pilot(groups: list, coupling: Coupling, dag: nx.DiGraph, config, sites=None,
+           wave: int = 0) -> list:
     by_id = {g["id"]: g for g in groups}
     eligible = [g for g in groups if g["care_tier"] not in (1, 2)
                 and not any(True for _ in dag.predecessors(g["id"]))
+                and (sites is None or (sites.pilot_ok(g["id"]) and sites.allowed(g["id"], wave)))
                 and not any(by_id[o]["care_tier"] in (1, 2)
                             for o in coupling.strong.neighbors(g["id"]) if o in by_id)]
     if not eligible:
@@ -233,6 +247,8 @@ def _pilot(groups: list, coupling: Coupling, dag: nx.DiGraph, config) -> list:
         if servers + g["servers"] > cap:
             continue
         if config.wave_data_bytes and data + (g["data_bytes"] or 0) > config.wave_data_bytes:
+            continue
+        if sites is not None and sites.wave_problems([x["id"] for x in chosen] + [g["id"]]):
             continue
         chosen.append(g)
         servers += g["servers"]
@@ -263,9 +279,14 @@ class _Packer:
     starting plan of the local search.  ``bins[0]`` is the last wave.  The reasons are
     written from the final plan (``_placement_notes``), not from here."""
 
-    def __init__(self, config, coupling: Coupling, dag: nx.DiGraph, limit: int | None = None):
+    def __init__(self, config, coupling: Coupling, dag: nx.DiGraph, limit: int | None = None,
+                 sites=None, last: int | None = None, first: int = 0):
         self.config, self.coupling, self.dag = config, coupling, dag
         self.limit = limit or config.wave_servers
+        # site constraints; ``last``: the wave number of bins[0] when sites are bound to
+        # wave numbers (freeze, not_before_wave), waves ``first``… available
+        self.sites, self.last, self.first = sites, last, first
+        self.by_id: dict = {}
         self.bins: list[dict] = []
         self.rev: dict = {}
         self.why: dict = {}
@@ -283,7 +304,51 @@ class _Packer:
             or (b["groups"] and b["servers"] + g["servers"] > self.limit)
             or (cfg.wave_data_bytes and g["data_bytes"]
                 and (b["data_bytes"] or 0) + g["data_bytes"] > cfg.wave_data_bytes)
-            or (g["care_tier"] == 1 and b["tier1"] >= cfg.max_tier1_groups_per_wave))
+            or (g["care_tier"] == 1 and b["tier1"] >= cfg.max_tier1_groups_per_wave)
+            or self._site_blocked(i, g))
+
+    def fill(self, count: int) -> bool:
+        return _fill(self, count)
+
+    def _order_ok(self, gid: str, i: int) -> bool:
+        """Bin ``i`` keeps ``gid`` after its predecessors and before its successors."""
+        for p in self.dag.predecessors(gid):
+            if p in self.rev and (self.rev[p] < i or (self.rev[p] == i
+                                                      and self.dag.edges[p, gid].get("strict"))):
+                return False
+        for s in self.dag.successors(gid):
+            if s in self.rev and (self.rev[s] > i or (self.rev[s] == i
+                                                      and self.dag.edges[gid, s].get("strict"))):
+                return False
+        return True
+
+    def _take(self, gid: str, j: int) -> None:
+        g, b = self.by_id[gid], self.bins[j]
+        b["groups"].remove(gid)
+        b["servers"] -= g["servers"]
+        if g["data_bytes"] is not None:
+            b["data_bytes"] -= g["data_bytes"]
+        b["tier1"] -= 1 if g["care_tier"] == 1 else 0
+        b["alone"] = False
+        del self.rev[gid]
+
+    def _put(self, g: dict, i: int) -> None:
+        b = self.bins[i]
+        b["groups"].append(g["id"])
+        b["servers"] += g["servers"]
+        b["alone"] = self._oversize(g)
+        if g["data_bytes"] is not None:
+            b["data_bytes"] = (b["data_bytes"] or 0) + g["data_bytes"]
+        b["tier1"] += 1 if g["care_tier"] == 1 else 0
+        self.rev[g["id"]] = i
+
+    def _site_blocked(self, i: int, g: dict) -> bool:
+        sites = self.sites
+        if sites is None:
+            return False
+        if self.last is not None and not sites.allowed(g["id"], self.last - i):
+            return True
+        return bool(sites.wave_problems(self.bins[i]["groups"] + [g["id"]]))
 
     def place(self, g: dict, why: list) -> None:
         gid, lo = g["id"], 0
@@ -296,11 +361,13 @@ class _Packer:
             lo = max(lo, min(partners) - 1)
         oversize, i = self._oversize(g), lo
         while True:
+            if self.last is not None and self.last - i < self.first:
+                raise _NoRoom(gid)
             if i == len(self.bins):
                 self.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
                                   "alone": False})
             if oversize:
-                if not self.bins[i]["groups"]:
+                if not self.bins[i]["groups"] and not self._site_blocked(i, g):
                     break
             elif not self._blocked(i, g):
                 break
@@ -314,6 +381,183 @@ class _Packer:
         b["tier1"] += 1 if g["care_tier"] == 1 else 0
         self.rev[gid] = i
         self.why[gid] = why
+        self.by_id[gid] = g
+
+
+def _fill(self, count: int) -> bool:
+    """Give every one of ``count`` bins a group, moving groups out of bins of several
+    (nearest bins first) wherever their site freezes, site limits, capacity and
+    precedence allow; True when no bin is left empty."""
+    while len(self.bins) < count:
+        self.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
+                          "alone": False})
+    by_id = self.by_id
+    for i in reversed(range(count)):
+        if self.bins[i]["groups"]:
+            continue
+        done = False
+        for j in sorted(range(count), key=lambda j: (abs(j - i), j)):
+            if len(self.bins[j]["groups"]) < 2:
+                continue
+            for gid in sorted(self.bins[j]["groups"]):
+                g = by_id[gid]
+                if self._site_blocked(i, g) or not self._order_ok(gid, i):
+                    continue
+                self._take(gid, j)
+                self._put(g, i)
+                done = True
+                break
+            if done:
+                break
+        if not done:
+            return False
+    return True
+
+
+def _schedule(bins: list, start: int, sites, dag: nx.DiGraph) -> dict | None:
+    """{group: wave}: packed waves (``bins``, earliest first) given wave numbers from
+    ``start`` so that no group lands where its site is frozen.  Wave after wave, a ready
+    bin (its predecessors placed) allowed there is taken whole — the one whose site can
+    wait least (earliest last allowed wave) —; when none is, one allowed group is taken
+    out of a bin of several.  None when neither is possible."""
+    pending = [sorted(b) for b in bins]
+    total = sum(len(b) for b in pending)
+    out: dict = {}
+    slot = start
+
+    def ready(g: str, mates) -> bool:
+        for p in dag.predecessors(g):
+            if p in out:
+                continue
+            if p in mates and not dag.edges[p, g].get("strict"):
+                continue
+            if any(p in b for b in pending):
+                return False
+        return True
+
+    def deadline(b) -> int:
+        horizon = start + total
+        last = max((w for w in range(slot, horizon) if all(sites.allowed(g, w) for g in b)),
+                   default=slot)
+        return last
+
+    while any(pending):
+        cands = [k for k, b in enumerate(pending) if b and all(ready(g, b) for g in b)
+                 and all(sites.allowed(g, slot) for g in b)]
+        if cands:
+            k = min(cands, key=lambda k: (deadline(pending[k]), k))
+            for g in pending[k]:
+                out[g] = slot
+            pending[k] = []
+        else:
+            single = [(k, g) for k, b in enumerate(pending) if len(b) > 1 for g in b
+                      if ready(g, ()) and sites.allowed(g, slot)]
+            if not single:
+                return None
+            k, g = single[0]
+            pending[k].remove(g)
+            out[g] = slot
+        slot += 1
+    return out
+
+
+def _number_waves(packers: list, start: int, sites, dag: nx.DiGraph):
+    """The first of ``packers`` whose waves ``_schedule`` can number, re-binned in that
+    order (bins[0] the last wave); None when none can."""
+    for packer in packers:
+        bins = [b["groups"] for b in reversed(packer.bins)]
+        wave_of = _schedule(bins, start, sites, dag)
+        if wave_of is None:
+            continue
+        last = max(wave_of.values())
+        by_id = dict(packer.by_id)
+        packer.bins, packer.rev = [], {}
+        for _ in range(last - start + 1):
+            packer.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
+                                "alone": False})
+        for g, w in sorted(wave_of.items()):
+            packer._put(by_id[g], last - w)
+        return packer
+    return None
+
+
+class _NoRoom(Exception):
+    """A packing bound to wave numbers (site freezes) ran out of waves."""
+
+
+def _pack_by_number(pack, start: int, groups: int, cap: int, fewest: int, sites, config):
+    """Site freezes and not_before_wave bind wave numbers: pack with bins[0] = wave
+    ``last`` for last = the fewest waves onwards (and, per last, with fewer servers per
+    wave to spread the groups), keeping the first packing that fills every wave from
+    ``start`` to ``last``.  PlanError when none does (waves are numbered densely: a frozen
+    wave needs other sites' groups)."""
+    for last in range(start + max(fewest, 1) - 1, start + groups):
+        for limit in range(cap, 0, -1):
+            try:
+                trial = pack(limit, last)
+            except _NoRoom:
+                break                     # fewer servers per wave only needs more waves
+            if trial.fill(last - start + 1):
+                return trial
+    return None
+
+
+def _exact_start(p: Problem, packer, time_limit: float | None):
+    """When the greedy numbering finds no plan, the exact model (when SciPy is installed)
+    either gives one — re-binned into ``packer`` — or proves there is none.
+    Returns (packer or None, proven)."""
+    if not exact.available():
+        return None, False
+    limit = exact.DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    res = exact.solve(p, limit)
+    if res["status"] != "optimal":
+        return None, res["status"] == "infeasible"
+    by_id, last = dict(packer.by_id), max(res["wave_of"].values())
+    packer.bins, packer.rev = [], {}
+    for _ in range(last - p.start + 1):
+        packer.bins.append({"groups": [], "servers": 0, "data_bytes": None, "tier1": 0,
+                            "alone": False})
+    for g, w in sorted(res["wave_of"].items()):
+        packer._put(by_id[g], last - w)
+    return packer, False
+
+
+def _no_numbered_plan(sites, config, start: int, proven: bool) -> PlanError:
+    rules = [r for _s, r in sorted(sites.cfg.rules.items()) if r.not_before is not None or r.freeze]
+    return PlanError(f"the freezes and not_before_wave of "
+                     f"{', '.join('sites.per_site.' + r.site for r in rules)} leave no plan of "
+                     f"consecutive waves from wave {start}"
+                     + (" (the exact solver proves none exists)" if proven else "")
+                     + ": other sites' groups cannot fill the waves those sites must not be "
+                       "touched in", config.where(rules[0].line))
+
+
+def _site_precedence(dag: nx.DiGraph, sites, config) -> None:
+    """Site orderings as strict precedence between the groups of the two sites; a cycle
+    (with each other or with the host orderings) is a PlanError naming them."""
+    for a, b, i in sites.precedence(dag.nodes):
+        if dag.has_edge(a, b):
+            dag.edges[a, b]["strict"] = True
+            dag.edges[a, b].setdefault("site_ordering", i)
+        else:
+            dag.add_edge(a, b, strict=True, site_ordering=i)
+    try:
+        cycle = nx.find_cycle(dag)
+    except nx.NetworkXNoCycle:
+        return
+    names, line = [], None
+    for u, v in ((e[0], e[1]) for e in cycle):
+        e = dag.edges[u, v]
+        if e.get("site_ordering") is not None:
+            names.append(f"sites.orderings[{e['site_ordering']}]")
+            line = line or config.sites.orderings[e["site_ordering"]].line
+        elif e.get("ordering") is not None:
+            names.append(f"orderings[{e['ordering']}]")
+        else:
+            names.append(f"a warehouse link ({u} → {v})")
+    raise PlanError(f"{', '.join(sorted(set(names)))} form a cycle between move groups "
+                    f"{', '.join(sorted({e[0] for e in cycle}))}: no wave order satisfies them",
+                    config.where(line))
 
 
 def _problem(order: list, fixed: dict, start: int, deps: list, dag: nx.DiGraph, config,
@@ -331,7 +575,8 @@ def _problem(order: list, fixed: dict, start: int, deps: list, dag: nx.DiGraph, 
         oversize={g["id"] for g in order if packer._oversize(g)},
         fixed={k: v for k, v in fixed.items() if k in touched}, start=start, deps=deps,
         prec=prec, cap_servers=config.wave_servers, cap_bytes=config.wave_data_bytes,
-        tier1_limit=config.max_tier1_groups_per_wave)
+        tier1_limit=config.max_tier1_groups_per_wave,
+        sites=packer.sites if packer.sites is not None and packer.sites.active else None)
 
 
 def _solve(p: Problem, packed: dict, solver: str, time_limit: float | None) -> tuple[dict, dict]:
@@ -364,6 +609,32 @@ def _solve(p: Problem, packed: dict, solver: str, time_limit: float | None) -> t
                    "heuristic_cost": h_cost}
 
 
+def _site_notes(sites, g: str, j: int, others: list, label: str, here: int, seen: dict) -> bool:
+    """Site constraints refusing group ``g`` in later wave ``j`` (recorded once per cause
+    in ``seen``); True when one does."""
+    blocked = False
+    hit = sites.frozen(g, j)
+    if hit:
+        seen.setdefault("site-freeze", reason("site-freeze", "sites.freeze-later", group=label,
+                                              wave=here, later=j, why=sites.freeze_text(*hit)))
+        blocked = True
+    own = sites.servers.get(g, {})
+    for kind, site, load, limit in sites.wave_problems(others + [g]):
+        if kind == "site-capacity":
+            seen.setdefault(f"site-capacity {site}", reason(
+                "site-capacity", "sites.capacity-later", group=label, wave=here, later=j,
+                load=load - own.get(site, 0), site=site, servers=own.get(site, 0), limit=limit,
+                key=f"sites.per_site.{site}.max_servers_per_wave"))
+        else:
+            there = sorted({s for x in others for s in sites.servers.get(x, {})})
+            seen.setdefault("site-limit", reason(
+                "site-limit", "sites.limit-later", group=label, wave=here, later=j, sites=there,
+                own=sorted(set(own) - set(there)) or sorted(own), limit=limit,
+                key="sites.max_sites_per_wave"))
+        blocked = True
+    return blocked
+
+
 def _placement_notes(p: Problem, final: dict, by_id: dict, balanced: int, deps: list) -> dict:
     """Per main group, why it is not in a later wave: per cause (a wave moving a group
     alone, servers, bytes, tier-1 limit, hybrid cost) the nearest later wave that refuses
@@ -376,37 +647,35 @@ def _placement_notes(p: Problem, final: dict, by_id: dict, balanced: int, deps: 
         label, here, seen = _label(by_id[g]), final[g], {}
         for j in range(here + 1, min(last, here + NOTE_SCAN) + 1):
             others = sorted(lay.members[j])
-            blocked = False
+            blocked = p.sites is not None and _site_notes(p.sites, g, j, others, label, here, seen)
             if g in p.oversize and others:
-                seen.setdefault("alone", reason("capacity", f"{label} moves in wave {here}, not "
-                                f"later: wave {j} moves other groups and this one, bigger than "
-                                "a wave, moves alone"))
+                _note(seen, "alone", "capacity", "wave.later-alone-self", group=label,
+                      wave=here, later=j)
                 blocked = True
             elif any(x in p.oversize for x in others):
-                seen.setdefault("alone", reason("capacity", f"{label} moves in wave {here}, not "
-                                f"later: wave {j} moves a group bigger than a wave, alone"))
+                _note(seen, "alone", "capacity", "wave.later-alone-other", group=label,
+                      wave=here, later=j)
                 blocked = True
             else:
                 load = sum(p.servers[x] for x in others)
                 if load + p.servers[g] > cap or (load + p.servers[g] > balanced
                                                  and balanced < cap):
-                    why = (f"capacity {cap}" if load + p.servers[g] > cap or balanced >= cap
-                           else f"capacity {cap}, load balanced to {balanced} per wave")
-                    seen.setdefault("servers", reason(
-                        "capacity", f"{label} moves in wave {here}, not later: wave {j} had no "
-                                    f"room left for its {p.servers[g]} server(s) ({why})"))
+                    if "servers" not in seen:
+                        why = (message("wave.capacity", cap=cap)
+                               if load + p.servers[g] > cap or balanced >= cap
+                               else message("wave.capacity-balanced", cap=cap, balanced=balanced))
+                        _note(seen, "servers", "capacity", "wave.later-servers", group=label,
+                              wave=here, later=j, servers=p.servers[g], why=why)
                     blocked = True
                 data = sum(p.data[x] for x in others)
                 if p.cap_bytes and p.data[g] and data + p.data[g] > p.cap_bytes:
-                    seen.setdefault("bytes", reason(
-                        "capacity", f"{label} moves in wave {here}, not later: its {p.data[g]} "
-                                    f"bytes would exceed wave {j}'s {p.cap_bytes} bytes"))
+                    _note(seen, "bytes", "capacity", "wave.later-bytes", group=label, wave=here,
+                          later=j, bytes=p.data[g], limit=p.cap_bytes)
                     blocked = True
                 t1 = sum(x in p.tier1 for x in others)
                 if g in p.tier1 and t1 >= p.tier1_limit:
-                    seen.setdefault("tier1", reason(
-                        "tier1-limit", f"{label} moves in wave {here}, not later: wave {j} already "
-                                       f"moves {t1} tier-1 group(s) (limit {p.tier1_limit})"))
+                    _note(seen, "tier1", "tier1-limit", "wave.later-tier1", group=label,
+                          wave=here, later=j, count=t1, limit=p.tier1_limit)
                     blocked = True
             if not lay.order_fits(g, j):
                 break                     # orderings and warehouse links say why (below)
@@ -415,19 +684,32 @@ def _placement_notes(p: Problem, final: dict, by_id: dict, balanced: int, deps: 
             d = lay.delta(g, j)
             if d > 0:
                 partners = sorted({o for o, _ in lay.adj[g]})
-                seen.setdefault("cost", reason(
-                    "hybrid-cost", f"{label} moves in wave {here}, not {j}: there its links with "
-                                   f"{', '.join(partners[:4])}{' …' if len(partners) > 4 else ''} "
-                                   f"would stay cross-site longer (hybrid cost +{d})"))
+                _note(seen, "cost", "hybrid-cost", "wave.later-cost", group=label, wave=here,
+                      later=j, partners=partners[:4], more=" …" if len(partners) > 4 else "",
+                      delta=d)
             break
         out[g] = list(seen.values())
         if g in p.oversize:
             x = by_id[g]
-            out[g].append(reason("exceeds-capacity", (
-                f"{label} has {x['servers']} servers and {x['data_bytes']} bytes, more than one "
-                f"wave ({p.cap_servers} servers"
-                + (f", {p.cap_bytes} bytes" if p.cap_bytes else "")
-                + "): it moves alone; split it or pre-seed its data")))
+            out[g].append(_exceeds(label, x["servers"], x["data_bytes"], p.cap_servers,
+                                   p.cap_bytes))
+    return out
+
+
+def _site_order_notes(dag: nx.DiGraph, g: dict, by_id: dict, wave_of: dict, config) -> list:
+    """One ``site-order`` reason per site ordering placing group ``g`` after others,
+    naming the latest of the groups it waits for."""
+    latest: dict = {}
+    for p in sorted(dag.predecessors(g["id"])):
+        i = dag.edges[p, g["id"]].get("site_ordering")
+        if i is not None and (i not in latest or wave_of.get(p, -1) > wave_of.get(latest[i], -1)):
+            latest[i] = p
+    out = []
+    for i, p in sorted(latest.items()):
+        o = config.sites.orderings[i]
+        out.append(reason("site-order", "sites.order", group=_label(g), other=_label(by_id[p]),
+                          other_wave=wave_of.get(p), before=o.before, after=o.after, why=o.reason,
+                          key=f"sites.orderings[{i}]"))
     return out
 
 
@@ -437,12 +719,14 @@ def _ordering_notes(dag: nx.DiGraph, g: dict, by_id: dict, wave_of: dict) -> lis
     for p in sorted(dag.predecessors(g["id"])):
         e = dag.edges[p, g["id"]]
         if e.get("ordering") is not None:
-            out.append(reason("ordering", f"{_label(g)} moves after {_label(by_id[p])} (wave "
-                                          f"{wave_of.get(p)}): {e['reason']} (plan configuration)"))
+            out.append(reason("ordering", "wave.ordering", group=_label(g),
+                              before=_label(by_id[p]), wave=wave_of.get(p), why=e["reason"]))
         if e.get("follows"):
-            out.append(reason("follows", f"{_label(g)} moves in wave {wave_of.get(g['id'])}, "
-                                         f"{_label(by_id[p])} in wave {wave_of.get(p)}: "
-                                         f"{e['follows']['text']}", e["follows"].get("evidence")))
+            f = e["follows"]
+            link = {"msg": f["msg"], "params": f["params"]} if "msg" in f else f["text"]
+            out.append(reason("follows", "wave.follows", f.get("evidence"), group=_label(g),
+                              wave=wave_of.get(g["id"]), source=_label(by_id[p]),
+                              source_wave=wave_of.get(p), link=link))
     return out
 
 
@@ -477,6 +761,10 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
     by_id = {g["id"]: g for g in groups}
     coupling = Coupling(graph, groups, group_of)
     dag = _precedence(groups, group_of, config, staying, hosts, follows)
+    site_of = host_sites(graph)
+    sites = SiteModel(config, site_of, groups) if config.sites is not None else None
+    if sites is not None:
+        _site_precedence(dag, sites, config)
     replicate = config.shared_infrastructure == "replicate-first"
     foundation = [g for g in groups if g["shared_infrastructure"]]
     for g in foundation:
@@ -489,10 +777,8 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
                             f"({config.shared_infrastructure})", config.where(config.orderings[i].line))
     filler = _Filler(config, coupling, 0 if foundation else 1)
     for g in foundation:
-        text = (f"{_label(g)} is shared infrastructure (directory/DNS): "
-                + ("a replica is built at the target before any move; the on-site instance "
-                   "keeps serving the site (shared_infrastructure: replicate-first)" if replicate
-                   else "it moves before anything that needs it (shared_infrastructure: move-first)"))
+        text = reason("foundation", "wave.foundation-replicate" if replicate
+                      else "wave.foundation-move", group=_label(g))
         if replicate:
             filler.current = filler.current or filler.open("foundation")
             w = filler.current
@@ -500,18 +786,19 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
             w["servers"] += g["servers"]
             if g["data_bytes"] is not None:
                 w["data_bytes"] = (w["data_bytes"] or 0) + g["data_bytes"]
-            w["reasons"].append(reason("foundation", text))
+            w["reasons"].append(text)
             filler.wave_of[g["id"]] = w["number"]
         else:
-            filler.place(g, "foundation", [reason("foundation", text)])
+            filler.place(g, "foundation", [text])
     rest = [g for g in groups if not g["shared_infrastructure"]]
-    pilot = _pilot(rest, coupling, dag, config) if config.pilot_enabled else []
+    filler.close()
+    pilot = _pilot(rest, coupling, dag, config, sites, filler.number) if config.pilot_enabled else []
+    pilot_site = sites.cfg.pilot_site if sites is not None else None
     for g in pilot:
-        filler.place(g, "pilot", [reason("pilot", f"{_label(g)} is low-risk ({_tier_text(g)}, "
-                                                  f"data {g['data_class'] or 'unknown'}, "
-                                                  f"flows with {coupling.degree(g['id'])} other "
-                                                  "group(s)): it proves the move "
-                                                  "process first")])
+        filler.place(g, "pilot", [reason("pilot", "wave.pilot", group=_label(g), tier=_tier_text(g),
+                                         data=g["data_class"], degree=coupling.degree(g["id"]))]
+                     + ([reason("pilot-site", "sites.pilot-site", group=_label(g), site=pilot_site,
+                                key="sites.pilot_site")] if pilot_site else []))
     filler.close()
     chosen = {g["id"] for g in pilot}
     order = _main_order([g for g in rest if g["id"] not in chosen], coupling, dag, replicate)
@@ -523,14 +810,14 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
     free = sorted((g for g in order if not (coupling.strong.degree(g["id"]) or dag.degree(g["id"]))),
                   key=lambda g: (-g["servers"], -(g["data_bytes"] or 0), -rank[g["id"]]))
 
-    def pack(limit: int | None = None) -> _Packer:
-        packer = _Packer(config, coupling, dag, limit)
+    def pack(limit: int | None = None, last: int | None = None) -> _Packer:
+        packer = _Packer(config, coupling, dag, limit, sites, last, filler.number)
         for g in list(reversed(tied)) + free:
             chain = sorted(coupling.strong.neighbors(g["id"]))
-            why = (f"{_label(g)}, {_tier_text(g)}: groups move from the least to the most critical"
-                   + (f"; its care chain ({', '.join(chain)}) moves in consecutive waves, "
-                      + ("leaves before hubs" if replicate else "hubs first") if chain else ""))
-            packer.place(g, [reason("risk-order", why)])
+            tail = (message("wave.risk-chain-leaves" if replicate else "wave.risk-chain-hubs",
+                            chain=chain) if chain else None)
+            packer.place(g, [reason("risk-order", "wave.risk-order", group=_label(g),
+                                    tier=_tier_text(g), chain=tail)])
         return packer
 
     packer = pack()
@@ -541,6 +828,19 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
         if len(trial.bins) <= fewest:
             packer = trial
             break
+    if sites is not None and sites.absolute and order:
+        # site freezes bind wave numbers: order the packed waves so that they hold
+        sites.check_reachable(rank, filler.number, len(order))
+        numbered = _number_waves([packer, pack()], filler.number, sites, dag) or _pack_by_number(
+            pack, filler.number, len(order), config.wave_servers, fewest, sites, config)
+        if numbered is None:
+            deps = dependencies(coupling, groups, set(filler.wave_of) & {g["id"] for g in foundation}
+                                if replicate else set())
+            numbered, proven = _exact_start(_problem(order, filler.wave_of, filler.number, deps,
+                                                     dag, config, packer), packer, time_limit)
+            if numbered is None:
+                raise _no_numbered_plan(sites, config, filler.number, proven)
+        packer = numbered
     start, count = filler.number, len(packer.bins)
     packed = {gid: start + count - 1 - i for gid, i in packer.rev.items()}
     never_split = set(filler.wave_of) & {g["id"] for g in foundation} if replicate else set()
@@ -569,12 +869,11 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
             for o in sorted(coupling.strong.neighbors(gid)):
                 w = wave_of.get(o)
                 if w == n - 1 or (w == n and rank.get(o, -1) < rank[gid]):
-                    where = "this wave" if w == n else "the previous wave"
-                    rs.append(reason("care-chain", f"{_label(g)} exchanges "
-                                                   f"{', '.join(coupling.interface(gid, o))} with "
-                                                   f"{o}, placed in {where}: the care chain is "
-                                                   "split for one wave at most"))
+                    rs.append(reason("care-chain", "wave.care-chain-same" if w == n
+                                     else "wave.care-chain-previous", group=_label(g),
+                                     interface=coupling.interface(gid, o), other=o))
             rs += _ordering_notes(dag, g, by_id, wave_of)
+            rs += _site_order_notes(dag, g, by_id, wave_of, config)
             rs += packer.why[gid]
         sizes = [by_id[x]["data_bytes"] for x in members if by_id[x]["data_bytes"] is not None]
         main.append({"number": n, "phase": "main", "groups": members,
@@ -600,4 +899,6 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
             "servers": w["servers"], "data_bytes": w["data_bytes"],
             "care_tier": tier, "window": config.window(tier),
             "reasons": w["reasons"]})
+        if sites is not None or len({s for s in site_of.values() if s is not None}) > 1:
+            waves[-1]["sites"] = wave_sites(waves[-1]["hosts"], site_of)
     return waves, wave_of, info

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..plan.messages import localize_plan
 from . import model
 from .i18n import catalogue
 
@@ -34,7 +35,8 @@ COLUMNS = {
                      ("because", "because"), ("rule", "rule"), ("id", "id")],
     "waves.csv": [("number", "number"), ("name", "name"), ("groups", "groups"), ("hosts", "hosts"),
                   ("data_bytes", "data_bytes"), ("window", "window"), ("reasons", "reasons"),
-                  ("transfer_seconds", "transfer_seconds"), ("fit", "fit"), ("preseed_bytes", "preseed_bytes")],
+                  ("transfer_seconds", "transfer_seconds"), ("fit", "fit"), ("preseed_bytes", "preseed_bytes"),
+                  ("wave_sites", "sites")],      # servers per site (multi-site plans), last
     "firewall-matrix.csv": [("source", "source"), ("destination", "destination"), ("port", "port"),
                             ("transport", "transport"), ("protocol", "protocol"), ("kind", "kind_label"),
                             ("from_wave", "from_wave"), ("until_wave", "until_wave"),
@@ -112,7 +114,8 @@ def _firewall_table(plan: dict, lang: str) -> list[dict]:
 
 
 def tables(g, tags: dict, plan: dict, lang: str) -> dict[str, list[dict]]:
-    """file name → row dicts (fields as in ``COLUMNS``)."""
+    """file name → row dicts (fields as in ``COLUMNS``); the planner's sentences in ``lang``."""
+    plan = localize_plan(plan, lang)
     return {
         "systems.csv": model.systems(g, tags, plan, lang),
         "flows.csv": flow_rows(g),

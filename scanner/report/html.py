@@ -23,10 +23,12 @@ import jinja2
 from markupsafe import Markup
 
 from ..fileio import write_atomic
+from ..plan.messages import localize_plan
 from ..resources import data_dir
 from . import dot, model
 from .i18n import DEFAULT_LANG, catalogue
 from .mapdata import map_data, script_json
+from .sites import site_view
 from .svg import render_many, render_svg
 from .tables import firewall_table, inputs_table, systems_table, waves_table
 
@@ -35,7 +37,6 @@ SCRIPT = "map.js"
 TABLES_SCRIPT = "tables.js"
 MAPS = "maps"
 INLINE_BUDGET = 4_000_000
-MAX_WAVE_MAPS = 60  # waves drawn before/after; past them, the interactive map's wave filter
 
 
 def _environment() -> jinja2.Environment:
@@ -49,10 +50,10 @@ def _slug(text: str) -> str:
 
 
 def focus_sources(g, tags: dict, plan: dict, text: dict) -> dict[str, list[dict]]:
-    """The DOT source of every application map and every wave's before/after maps, with the
-    file name each is written to (``maps/app-01-DPI.svg``, ``maps/wave-003-after.svg``).
-    Only the first ``MAX_WAVE_MAPS`` waves are drawn (``skipped`` counts the others): each
-    map is one ``dot`` process, and 500 waves would take the report past a minute."""
+    """The DOT source of every application map and of every wave's before/after maps, with
+    the file name each is written to (``maps/app-01-DPI.svg``, ``maps/wave-003-after.svg``).
+    Every wave with a host in the graph is drawn: at 5,000 servers (514 waves, 1,028 wave
+    maps) ``dot`` takes about 20 s on two cores (docs/report.md, "Scale")."""
     index = dot.edge_index(g)
     where = model.placement(plan)
     apps = []
@@ -62,14 +63,14 @@ def focus_sources(g, tags: dict, plan: dict, text: dict) -> dict[str, list[dict]
     waves = []
     drawn = [w for w in model.waves(plan)
              if isinstance(w.get("number"), int) and any(h in g for h in w.get("hosts", []) or [])]
-    for w in drawn[:MAX_WAVE_MAPS]:
+    for w in drawn:
         n = w["number"]
         for after in (False, True):
             stage = "after" if after else "before"
             waves.append({"number": str(n), "name": str(w.get("name") or ""), "stage": stage,
                           "file": f"{MAPS}/wave-{n:03d}-{stage}.svg",
                           "dot": dot.wave_dot(g, tags, plan, text, n, after, index, where)})
-    return {"apps": apps, "waves": waves, "skipped": len(drawn[MAX_WAVE_MAPS:])}
+    return {"apps": apps, "waves": waves}
 
 
 def _inline(maps: list[dict], budget: int) -> int:
@@ -90,12 +91,16 @@ def _pairs(waves: list[dict]) -> list[dict]:
 
 
 def report_model(g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG,
-                 focus: dict | None = None) -> dict:
+                 focus: dict | None = None, changes: dict | None = None) -> dict:
     """The data the template renders, JSON-ready (no markup): what the golden files pin.
-    ``focus`` is ``focus_sources`` (file names and DOT only are kept here)."""
-    focus = focus or {"apps": [], "waves": [], "skipped": 0}
+    ``focus`` is ``focus_sources`` (file names and DOT only are kept here); ``changes`` is
+    the ``hdscan-diff/1`` document against a previous collection (``--compare``), or None."""
+    focus = focus or {"apps": [], "waves": []}
+    plan = localize_plan(plan, lang)        # the planner's sentences in the report's language
     return {
         "summary": model.summary(g, tags, plan, lang),
+        "sites": site_view(g, tags, plan, lang),
+        "changes": changes,
         "timeline": model.timeline(plan, lang),
         "systems": model.systems(g, tags, plan, lang),
         "findings": model.findings(tags, lang),
@@ -109,17 +114,26 @@ def report_model(g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG
         "map": map_data(g, tags, plan, meta, catalogue(lang), lang),
         "app_maps": [{k: m[k] for k in ("name", "hosts", "file", "dot")} for m in focus["apps"]],
         "wave_maps": [{k: m[k] for k in ("number", "name", "stage", "file", "dot")} for m in focus["waves"]],
-        "wave_maps_skipped": focus.get("skipped", 0),
-        "wave_maps_limit": MAX_WAVE_MAPS,
     }
 
 
+def _changes_view(doc: dict | None, lang: str) -> dict | None:
+    """The diff document as the shared partial (``reports/diff_sections.html.j2``) renders
+    it: the same ``sections`` and words as ``hdscan diff``'s page."""
+    if doc is None:
+        return None
+    from ..diff import i18n as diff_i18n, render as diff_render
+
+    return {"doc": doc, "sections": diff_render.sections(doc, lang), "words": diff_i18n.catalogue(lang)}
+
+
 def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_svg: str,
-                lang: str = DEFAULT_LANG, focus: dict | None = None) -> str:
+                lang: str = DEFAULT_LANG, focus: dict | None = None, changes: dict | None = None) -> str:
     """The report page as text (nothing written).  ``focus`` is ``focus_sources`` with each
-    map's ``svg`` and ``inline`` filled in (none when omitted)."""
-    focus = focus or {"apps": [], "waves": [], "skipped": 0}
-    view = report_model(g, tags, plan, meta, lang, focus)
+    map's ``svg`` and ``inline`` filled in (none when omitted); ``changes`` the diff
+    document against a previous collection (no section when None)."""
+    focus = focus or {"apps": [], "waves": []}
+    view = report_model(g, tags, plan, meta, lang, focus, changes)
     script = (data_dir("reports") / SCRIPT).read_text(encoding="utf-8")
     tables_script = (data_dir("reports") / TABLES_SCRIPT).read_text(encoding="utf-8")
     words = catalogue(lang)
@@ -134,6 +148,7 @@ def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_sv
         "estate_svg": Markup(estate_svg),
         "waves_svg": Markup(waves_svg),
         "map_filters": view["map"]["filters"],
+        "changes": _changes_view(view["changes"], lang),
         "map_json": Markup(script_json(view.pop("map"))),
         "map_script": Markup(script.replace("</", "<\\/")),
         "app_maps": [m | {"svg": Markup(m["svg"]) if m.get("inline") else ""} for m in focus["apps"]],
@@ -142,9 +157,11 @@ def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_sv
     return _environment().get_template(TEMPLATE).render(**view)
 
 
-def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG) -> Path:
+def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG,
+                 changes: dict | None = None) -> Path:
     """Write ``out/report/index.html``, the overview maps beside it (``estate``/``waves``
-    .dot, .svg) and the focused maps under ``out/report/maps/``.
+    .dot, .svg) and the focused maps under ``out/report/maps/``; ``changes`` (the
+    ``hdscan-diff/1`` document against a previous collection) adds its section.
 
     Returns the path of ``index.html``.
 
@@ -162,7 +179,7 @@ def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = D
         for m, svg in zip(focus[kind], render_many([m["dot"] for m in focus[kind]])):
             m["svg"] = svg
     _inline(focus["waves"], _inline(focus["apps"], INLINE_BUDGET))
-    page = render_html(g, tags, plan, meta, svgs["estate"], svgs["waves"], lang, focus)
+    page = render_html(g, tags, plan, meta, svgs["estate"], svgs["waves"], lang, focus, changes)
     for name in sorted(sources):
         write_atomic(folder / f"{name}.dot", sources[name])
         write_atomic(folder / f"{name}.svg", svgs[name])

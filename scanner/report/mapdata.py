@@ -132,6 +132,10 @@ def map_data(g, tags: dict, plan: dict, meta: dict, text: dict, lang: str) -> di
         if e["source"] in index and e["target"] in index:
             edges.append([index[e["source"]], index[e["target"]], EDGE_KINDS.index(e["kind"])])
     wave_numbers = sorted({int(n["wave"]) for n in nodes if n["wave"] not in ("-", "stay")})
+    # the site filter (only with two declared sites or more): its value is the node's site,
+    # "" for external endpoints and hosts outside every declared site
+    sites = sorted({strings.items[n["site"]] for n in nodes} - {""})
+    site_filter = [[x, x] for x in sites] + [["", text["site_none"]]] if len(sites) > 1 else []
     filters = {
         "cls": [[c, value_label(lang, "data_class", None if c == "unknown" else c)]
                 for c in ("health", "personal", "none", "unknown")],
@@ -140,6 +144,7 @@ def map_data(g, tags: dict, plan: dict, meta: dict, text: dict, lang: str) -> di
         "role": [[r, r] for r in sorted({r for n in nodes for r in n["roles"]})],
         "wave": [[str(w), f"{text['wave']} {w}"] for w in wave_numbers]
         + [["stay", text["stays_cluster"]], ["-", text["unplanned"]]],
+        "site": site_filter,
     }
     return {"t": {k: text[k] for k in JS_KEYS}, "strings": strings.items, "nodes": nodes, "edges": edges,
             "boxes": boxes, "filters": filters, "edge_kinds": EDGE_KINDS}

@@ -9,6 +9,7 @@ from traffic cannot break the table.
 
 from __future__ import annotations
 
+from ..plan.messages import localize_plan
 from . import model
 from .i18n import catalogue
 
@@ -30,6 +31,7 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def render_markdown(g, tags: dict, plan: dict, meta: dict, lang: str) -> str:
     """The summary as Markdown text."""
     t = catalogue(lang)
+    plan = localize_plan(plan, lang)        # the planner's sentences in the report's language
     s = model.summary(g, tags, plan, lang)
     estate = meta.get("estate") or t["unnamed_estate"]
     lines = [f"# {cell(t['md_title'])} — {cell(estate)}", "", f"## {t['md_counts']}", ""]

@@ -336,6 +336,8 @@ def wave_rows(plan: dict, lang: str) -> list[dict]:
                      "fits": transfer.get("fits"),
                      "preseed_bytes": transfer.get("preseed_bytes"),
                      "checklist": checklist_rows(w, lang)})
+        if isinstance(w.get("sites"), dict):      # multi-site plans: servers per site
+            rows[-1]["sites"] = ", ".join(f"{s} ({n})" for s, n in sorted(w["sites"].items()))
     return rows
 
 

@@ -2,7 +2,8 @@
 
 Host names, IP addresses, DNS names and TLS SNI, application names (HL7 sending and
 receiving applications, PostgreSQL application names, configuration references), database
-names and DICOM AE titles are replaced before anything is rendered, so every output (HTML,
+names, DICOM AE titles and network volumes' paths (NFS exports, SMB shares, iSCSI targets,
+mount points: they often carry an application's name) are replaced before anything is rendered, so every output (HTML,
 SVG, DOT, every export) is drawn from already-redacted data.  Roles, data classes, tiers,
 rule ids, protocols and ports stay readable.
 
@@ -22,6 +23,7 @@ app            ``app-3fa9c1``                HL7 apps and facilities too
 database       ``db-3fa9c1``
 ae             ``AE-3FA9C1``                AE titles stay upper-case
 user           ``user-3fa9c1``              database user names
+path           ``/path-3fa9c1``             volume exports and mount points
 =============  ===========================  =================================
 
 Two names whose pseudonyms collide are told apart deterministically (the later one in
@@ -49,7 +51,7 @@ from ..fileio import write_atomic
 from ..model import ids
 
 SALT_FILE = "redaction.salt"
-CATEGORIES = ("host", "address", "dns", "app", "database", "ae", "user")
+CATEGORIES = ("host", "address", "dns", "app", "database", "ae", "user", "path")
 
 # fact name → category of its values
 FACT_CATEGORY = {
@@ -71,13 +73,14 @@ KEEP = frozenset({
     "scheme", "columns", "first_seen", "last_seen", "store_fingerprint", "hdscan_version",
     "estate", "collector", "target_hosting", "roles", "action", "from_wave", "until_wave",
     "number", "observations", "agent", "shared_infrastructure",
+    "msg",  # a planner message id (scanner/plan/messages.py); its params are redacted
 })
 # graph attributes whose values are vocabulary: never scrubbed out of free text
 VOCABULARY_KEYS = ("kind", "protocol", "transport", "scheme", "mechanisms", "engine", "device_class",
                    "os", "sources")
 _CASE_BLIND = ("host", "address", "dns")
 _TOKEN = re.compile(r"[\w.\-]+")
-_ENTITY = re.compile(r"\b(?:host|svc|db|ext):[\w.:/\-\[\]%]+")
+_ENTITY = re.compile(r"\b(?:host|svc|db|ext|volume):[\w.:/\-\[\]%]+")
 
 
 def load_salt(out: Path) -> bytes:
@@ -110,6 +113,7 @@ class Pseudonyms:
         self._maps: dict[str, dict[str, str]] = {}
         self._text: dict[str, str] = {}
         self._text_ci: dict[str, str] = {}
+        self._paths: re.Pattern | None = None
 
     def add(self, category: str, value) -> None:
         if isinstance(value, str) and value:
@@ -132,7 +136,8 @@ class Pseudonyms:
             return "fdff:" + ":".join(d[i:i + 2].hex() for i in range(0, 14, 2))
         h = d[:3].hex()
         return {"host": f"host-{h}", "dns": f"name-{h}.invalid", "app": f"app-{h}",
-                "database": f"db-{h}", "ae": f"AE-{h.upper()}", "user": f"user-{h}"}[category]
+                "database": f"db-{h}", "ae": f"AE-{h.upper()}", "user": f"user-{h}",
+                "path": f"/path-{h}"}[category]
 
     def freeze(self, vocabulary: set[str]) -> None:
         """Give every registered name its pseudonym; build the free-text lookups."""
@@ -149,6 +154,9 @@ class Pseudonyms:
                 mapping[value] = fake
             self._maps[category] = mapping
         vocab_ci = {w.lower() for w in vocabulary}
+        # paths hold "/" and spaces, which tokens do not: replaced whole, longest first
+        paths = sorted((v for v in self._maps["path"] if len(v) >= 3), key=lambda v: (-len(v), v))
+        self._paths = re.compile("|".join(re.escape(v) for v in paths)) if paths else None
         # free text: addresses win over host names that are addresses
         for category in ("user", "app", "database", "ae", "dns", "host", "address"):
             for value, fake in self._maps[category].items():
@@ -182,6 +190,9 @@ class Pseudonyms:
 
     def scrub(self, text: str) -> str:
         """Free text with every known name replaced."""
+        if self._paths is not None:
+            text = self._paths.sub(lambda m: self._maps["path"][m.group(0)], text)
+
         def one(m):
             token = m.group(0)
             core = token.rstrip(".")
@@ -212,9 +223,14 @@ def _collect(g, p: Pseudonyms) -> None:
                 p.add_name(n)
         elif kind == "database":
             p.add("database", data.get("name"))
+        elif kind == "volume":
+            p.add("path", data.get("export"))
+            p.add_name(data.get("server"))
         _collect_facts(data.get("facts"), p)
     for _, _, data in g.edges(data=True):
         _collect_facts(data.get("facts"), p)
+        for mount_point in data.get("mount_points") or []:
+            p.add("path", mount_point)
         for a in data.get("applications") or []:
             p.add("app", a)
 
@@ -250,7 +266,7 @@ def _collect_facts(facts, p: Pseudonyms) -> None:
                 p.add(category, v)
 
 
-def _new_id(node: str, p: Pseudonyms) -> str:
+def _new_id(node: str, p: Pseudonyms, data: dict | None = None) -> str:
     kind = _kind(node)
     if kind == "host":
         return ids.host_id(p.get("host", node.split(":", 1)[1]))
@@ -262,6 +278,9 @@ def _new_id(node: str, p: Pseudonyms) -> str:
         return ids.database_id(engine, p.get("host", host), port, p.get("database", name))
     if kind == "endpoint":
         return ids.endpoint_id(p.name(node.split(":", 1)[1]))
+    if kind == "volume" and data and data.get("host") and data.get("export"):
+        serving = _new_id(data["host"], p).split(":", 1)[1]
+        return ids.volume_id(serving, p.get("path", data["export"]))
     return p.scrub(node)
 
 
@@ -272,7 +291,7 @@ class Redactor:
         self.names = Pseudonyms(salt)
         _collect(g, self.names)
         self.names.freeze(vocabulary(g, tags))
-        self.id_map = {n: _new_id(n, self.names) for n in g.nodes}
+        self.id_map = {n: _new_id(n, self.names, g.nodes[n]) for n in g.nodes}
 
     def value(self, key: str | None, value):
         """A copy of ``value`` (found under ``key``) with every name replaced."""
@@ -313,6 +332,10 @@ class Redactor:
                 return p.name(value)
             if key == "applications":
                 return p.get("app", value)
+            if key in ("export", "mount_points"):
+                return p.get("path", value)
+            if key == "server":
+                return p.name(value)
         except KeyError:
             pass
         return self.text(value)

@@ -78,4 +78,8 @@ def waves_table(rows: list[dict]) -> dict:
         out.append([f"wave-{w['number']}", w["number"], w["name"], w["groups"], w["hosts"],
                     t["window"] or w["window"], w["data_volume"], time, [t["fits"], t["fit_text"]],
                     w["reasons"], [[c["label"], c["text"]] for c in w["checklist"]]])
-    return {"id": "waves-table", "columns": WAVE_COLUMNS, "rows": out, "strings": [], "page": PAGE_ROWS}
+    columns = WAVE_COLUMNS
+    if any("sites" in w for w in rows):   # multi-site plans: a sites column after the hosts
+        columns = WAVE_COLUMNS[:4] + ["text"] + WAVE_COLUMNS[4:]
+        out = [r[:5] + [w.get("sites", "")] + r[5:] for r, w in zip(out, rows)]
+    return {"id": "waves-table", "columns": columns, "rows": out, "strings": [], "page": PAGE_ROWS}

@@ -96,7 +96,7 @@ def sample_out(tmp_path_factory):
 
 
 def test_sample_explain_dpi_database(sample_out):
-    proc = hdscan("plan", "-o", sample_out, "--explain", "host:dpi-db01")
+    proc = hdscan("plan", "-o", sample_out, "--explain", "host:dpi-db01", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
@@ -125,7 +125,7 @@ def test_sample_plan_checks_clean_and_a_hand_edit_does_not(sample_out, tmp_path)
     plan["waves"][pilot]["hosts"].append("host:dpi-db01")
     edited = tmp_path / "edited.json"
     edited.write_text(json.dumps(plan, indent=1), encoding="utf-8")
-    proc = hdscan("plan", "check", edited, "-o", sample_out)
+    proc = hdscan("plan", "check", edited, "-o", sample_out, "--lang", "en")
     assert proc.returncode == 1
     errors = [x for x in proc.stderr.splitlines() if x.startswith("hdscan: violation:")]
     assert any(f"edited.json: waves[{pilot}].hosts[" in x and "split-group: dpi-db01" in x

@@ -17,6 +17,8 @@ import pytest
 
 from cdp_client import Browser, find_browser
 
+from scanner.plan.messages import localized
+
 EXE = find_browser()
 if EXE is None and os.environ.get("CI", "").lower() != "true":
     pytest.skip("chromium is not installed (apt-get install chromium); required in CI", allow_module_level=True)
@@ -201,9 +203,10 @@ def test_long_tables_are_drawn_from_their_data_and_searchable(session):
     # the waves: window, transfer fit and the go/no-go checklist of each
     state = _table_state(browser, "waves-table")
     assert state["count"] == state["shown"] == len(plan["waves"])
+    lang = re.search(r'<html lang="(\w+)"', page).group(1)
     for wave in plan["waves"]:
-        for item in wave["checklist"]:
-            assert item["text"] in state["cells"]
+        for item in wave["checklist"]:      # in the page's language, from the catalogue
+            assert localized(item, "text", lang) in state["cells"]
     preseed = browser.evaluate("document.querySelectorAll('#waves-table td.fit-preseed').length")
     assert preseed == plan["summary"]["preseed_waves"] > 0
 

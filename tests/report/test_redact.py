@@ -46,11 +46,14 @@ def _names(graph) -> tuple[set[str], set[str]]:
             blind |= {n.get("name")} | set(n.get("names") or []) | set(n.get("addresses") or [])
         elif n.get("kind") == "database":
             exact.add(n.get("name"))
+        elif n.get("kind") == "volume":
+            exact.add(n.get("export"))
         for key, values in (n.get("facts") or {}).items():
             if key in CATEGORY_FACTS:
                 (blind if key in ("tls.snis", "http.hosts") else exact).update(values)
     for e in graph.get("links", graph.get("edges", [])):
         exact |= set(e.get("applications") or [])
+        exact |= set(e.get("mount_points") or [])
         for key, values in (e.get("facts") or {}).items():
             if key in CATEGORY_FACTS:
                 (blind if key in ("tls.snis", "http.hosts") else exact).update(values)
@@ -68,6 +71,17 @@ def _vocabulary(out, graph) -> set[str]:
                 words.add(item[key])
         words |= set(item.get("mechanisms") or [])
     return words
+
+
+def test_volume_paths_are_in_the_names_checked(out):
+    """The sample's shared NFS export and its mount points are among the names to hide."""
+    graph = _graph(out)
+    volumes = [n for n in graph["nodes"] if n.get("kind") == "volume"]
+    assert volumes and all(n.get("export") for n in volumes)
+    _, exact = _names(graph)
+    assert {n["export"] for n in volumes} <= exact
+    mounts = [e for e in graph.get("links", graph.get("edges", [])) if e.get("mount_points")]
+    assert mounts and all(set(e["mount_points"]) <= exact for e in mounts)
 
 
 def test_every_output_is_written_redacted(out):

@@ -153,7 +153,7 @@ def test_real_full_tmpfs_keeps_the_previous_report(reported, tmp_path):
     mount.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a tmpfs needs root")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "hE1-tmpfs", str(mount)],
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "hE1-tmpfs", str(mount)],
                       capture_output=True).returncode != 0:
         pytest.skip("tmpfs mount not permitted here")
     try:
@@ -162,7 +162,7 @@ def test_real_full_tmpfs_keeps_the_previous_report(reported, tmp_path):
         try:
             fileio.write_atomic(out / "probe", b"")
         except ScannerError:
-            pytest.skip("the store alone fills the 3 MB tmpfs")
+            pytest.skip("the store alone fills the 8 MB tmpfs")
         result = CliRunner().invoke(main, ["report", "-o", str(out)])
         assert result.exit_code == 0, result.output
         index = out / "report" / "index.html"

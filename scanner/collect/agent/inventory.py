@@ -9,7 +9,11 @@ The collector contract (``scanner/collect/base.py``): ``NAME``, ``VERSION``,
 ``accepts(path, head)`` and ``collect(path, source)``. The format is documented in
 ``docs/architecture.md``; ``docs/collectors-hosts.md`` says what is kept.
 
-Emitted, in document order: one ``host``; a ``process`` per process (name, exe, user —
+Emitted, in document order: one ``host``; a ``mount`` per entry of ``host.network_mounts``
+(fstype, server with any ``user@`` dropped, export, mount point, portal port, used/total
+bytes — never options, which carry credentials; an inventory without the list says
+nothing about network mounts, the host's ``network_mounts_collected`` is then absent);
+a ``process`` per process (name, exe, user —
 the command line is never read into an observation, nor any key this module does not
 know); a ``listen`` per listening socket; a ``connection`` per connection with its
 direction decided by ``direction.decide`` from the host's own listening table.
@@ -148,7 +152,19 @@ def observations(doc: dict, source: str) -> list[Observation]:
         memory_bytes=r.get(h, "memory_bytes", "count", "host"),
         disk_total_bytes=totals["total_bytes"], disk_used_bytes=totals["used_bytes"],
         device_class=device, agent_version=agent_version,
-        packages=r.strings(doc, "packages", ""))]
+        packages=r.strings(doc, "packages", ""),
+        network_mounts_collected=True if h.get("network_mounts") is not None else None)]
+    for _, where, m in r.items(h, "network_mounts", "host"):
+        server = r.get(m, "server", "str", where, required=True).rsplit("@", 1)[-1].strip()
+        if not server:
+            raise r.fail(join(where, "server"), "empty server")
+        out.append(observation(
+            "mount", ev(where), hostname=hostname,
+            fstype=r.get(m, "fstype", "str", where, required=True).lower(), server=server.lower(),
+            export=r.get(m, "export", "str", where, required=True),
+            mount=r.get(m, "mount", "str", where), port=r.get(m, "port", "port", where),
+            used_bytes=r.get(m, "used_bytes", "count", where),
+            total_bytes=r.get(m, "total_bytes", "count", where)))
 
     names_by_pid: dict[int, str] = {}
     for _, where, p in r.items(doc, "processes", ""):
