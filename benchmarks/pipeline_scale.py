@@ -10,9 +10,12 @@ stage worse than n log n in servers and flows).
 
 Then, on the largest estate, the incremental case: the generator adds one more day of
 agent bundles (`--days 2`, earlier files byte-identical) and `hdscan run` is timed
-(only the new bundles are imported; derived stages re-run because the graph changed),
-then `hdscan run` once more with nothing new (every stage kept). Both are printed beside
-the first run's total.
+(only the new bundles are imported; the graph is built from OUT/graph.state plus the new
+observations when provably equal to a full rebuild, and the path taken is printed;
+classify, plan, report and export re-run because the graph changed), then `hdscan run`
+once more with nothing new (every stage kept). Each `hdscan run` is timed per stage (from
+the moments its "[n/6] stage" progress lines arrive: wall, and CPU of the process and its
+children) and the three runs are printed side by side.
 
     python3 benchmarks/pipeline_scale.py                     # 500 and 1000 servers
     python3 benchmarks/pipeline_scale.py --sizes 500,1000,2000,5000 --sites 10
@@ -24,11 +27,14 @@ machine; the CPU column (user + system of the stage's process) is steadier.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +71,64 @@ def measure(args: list[str]) -> tuple[float, int, float]:
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{proc.stderr.read().decode()[-2000:]}")
     return elapsed, peak, _children_cpu() - cpu0
+
+
+STAGE_LINE = re.compile(r"^\[(\d)/6\] (\w+)(: inputs unchanged, kept)?")
+
+
+def measure_run(args: list[str]) -> dict:
+    """One `hdscan run` (progress lines on): wall, CPU and kept flag per stage (from the
+    times its "[n/6] stage" lines arrive), the whole run's wall, CPU and peak RSS."""
+    cpu0 = _children_cpu()
+    start = time.perf_counter()
+    proc = psutil.Popen(args, cwd=CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                        text=True)
+    marks: list[tuple[str, bool, float, float]] = []
+    tail: list[str] = []
+
+    def cpu_now() -> float:
+        try:
+            t = proc.cpu_times()
+            return t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            return float("nan")
+
+    def read() -> None:
+        for line in proc.stderr:
+            m = STAGE_LINE.match(line)
+            if m:
+                marks.append((m.group(2), bool(m.group(3)), time.perf_counter(), cpu_now()))
+            tail.append(line)
+            del tail[:-40]
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    reader.join()
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{''.join(tail)}")
+    # A stage lasts from its line to the next one (the last: to the exit); the first
+    # starts with the process.
+    ends = [(t, c) for _, _, t, c in marks[1:]] + [(start + wall, cpu)]
+    stages = {}
+    for i, (name, kept, t, c) in enumerate(marks):
+        t0, c0 = (t, c) if i else (start, 0.0)
+        stages[name] = {"wall": ends[i][0] - t0, "cpu": ends[i][1] - c0, "kept": kept}
+    return {"wall": wall, "cpu": cpu, "peak": peak, "stages": stages}
+
+
+def graph_note(out: Path) -> str:
+    try:
+        return json.loads((out / "stages.json").read_text())["stages"]["graph"].get("note", "")
+    except (OSError, ValueError, KeyError):
+        return ""
 
 
 def generate(estate: Path, size: int, sites: int, flows: int, days: int = 1) -> float:
@@ -126,20 +190,32 @@ def main() -> None:
         if not opts.no_incremental:
             size = sizes[-1]
             estate, out = work / f"estate-{size}", work / f"out-{size}"
-            run = [sys.executable, "-m", "scanner", "run", str(estate), "-o", str(out), "-q"]
-            if opts.only_incremental:
+            run = [sys.executable, "-m", "scanner", "run", str(estate), "-o", str(out)]
+            runs = {}
+            if opts.only_incremental or size not in totals:
                 generate(estate, size, opts.sites, opts.flows_per_server * size)
-                first, peak1, cpu1 = measure(run)
-                print(f"first `hdscan run` at {size} servers: {first:.1f} s (cpu {cpu1:.1f} s, "
-                      f"peak {peak1 / 1e6:.0f} MB)", flush=True)
-                totals[size] = first
+                shutil.rmtree(out, ignore_errors=True)
+                runs["first run"] = measure_run(run)
             generate(estate, size, opts.sites, opts.flows_per_server * size, days=2)
-            day2, peak2, cpu2 = measure(run)
-            same, peak3, cpu3 = measure(run)
-            print(f"\nincremental at {size} servers: first run {totals[size]:.1f} s; "
-                  f"one more day of agent bundles {day2:.1f} s (cpu {cpu2:.1f} s, peak "
-                  f"{peak2 / 1e6:.0f} MB); nothing new {same:.1f} s (cpu {cpu3:.1f} s, peak "
-                  f"{peak3 / 1e6:.0f} MB)")
+            runs["one more day"] = measure_run(run)
+            notes = {"one more day": graph_note(out)}
+            runs["nothing new"] = measure_run(run)
+            print(f"\n`hdscan run` at {size} servers, per stage: wall / CPU seconds"
+                  " (\"kept\": inputs unchanged)")
+            print(f"{'stage':<9} " + " ".join(f"{k:>22}" for k in runs))
+            for stage in ("import", "graph", "classify", "plan", "report", "export"):
+                cells = []
+                for r in runs.values():
+                    st = r["stages"].get(stage)
+                    cells.append("" if st is None else
+                                 f"{st['wall']:.1f} / {st['cpu']:.1f}" + (" kept" if st["kept"] else ""))
+                print(f"{stage:<9} " + " ".join(f"{c:>22}" for c in cells))
+            print(f"{'total':<9} " + " ".join(f"{r['wall']:.1f} / {r['cpu']:.1f}".rjust(22)
+                                             for r in runs.values()))
+            print(f"{'peak MB':<9} " + " ".join(f"{r['peak'] / 1e6:.0f}".rjust(22) for r in runs.values()))
+            print(f"graph, one more day: {notes['one more day']}")
+            if "first run" not in runs:
+                print(f"(first run: the stage table's total for {size} servers, {totals[size]:.1f} s)")
     finally:
         if opts.keep:
             print(f"estates kept in {work}")

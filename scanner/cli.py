@@ -119,6 +119,8 @@ def run_cmd(estate: Path, out: Path, rules, plan_config, keep_truncated: bool, f
                    "(--force re-runs them)")
     elif result.kept:
         click.echo(f"kept unchanged: {', '.join(result.kept)}")
+    if result.notes.get("graph") and not quiet:
+        click.echo(f"graph: {result.notes['graph']}")
     s = pipeline.summarize(g, tags, plan)
     click.echo(f"{s['hosts']} hosts by data class: "
                + ", ".join(f"{k} {v}" for k, v in s["data_class"].items()))
@@ -160,10 +162,12 @@ def import_cmd(targets, out: Path, keep_truncated: bool, quiet: bool) -> None:
 @OUT_OPTION
 def graph_cmd(out: Path) -> None:
     """Build OUT/graph.json (the dependency graph) from the store."""
+    how: dict = {}
     try:
-        g = pipeline.stage_graph(out)
+        g = pipeline.stage_graph(out, how)
     except ScannerError as exc:
         _fail(exc)
+    click.echo(f"graph: {how['note']}")
     kinds: dict[str, int] = {}
     for _, d in g.nodes(data=True):
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1

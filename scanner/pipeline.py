@@ -26,7 +26,6 @@ from .collect import registry
 from .errors import InputError, ScannerError, SourceLocation
 from .fileio import dumps_records, write_atomic
 from .graph import io as graph_io
-from .graph.build import build_graph
 from .ingest.estate_file import EstateConfig, parse_estate_config
 from .store import ImportResult, Store, sha256_file
 
@@ -170,14 +169,26 @@ def _read_json(path: Path, stage: str):
                            SourceLocation(str(path), f"line {exc.lineno}")) from None
 
 
-def stage_graph(out: Path):
-    """Store → graph.json."""
+def stage_graph(out: Path, how: dict | None = None):
+    """Store → graph.json: incrementally (from OUT/graph.state plus the observations imported
+    since) when that is provably the full rebuild's graph, else in full
+    (``scanner/graph/incremental.py``); ``how`` receives the path taken (``note``)."""
+    from .graph import incremental
+    from .stagecache import code_digest, file_digest
+
     with Store(Path(out) / STORE, create=False) as store:
+        text = store.document("estate.yml")
         config = load_config(store)
-        g = build_graph(store.observations(), config)
+        built = incremental.build(Path(out), store, config, text,
+                                  file_digest(Path(out) / GRAPH), code_digest())
+        g = built.graph
         g.graph["estate"] = config.name
         g.graph["store"] = store.fingerprint()
     write_atomic(Path(out) / GRAPH, graph_io.dumps(g))
+    built.save(out, file_digest(Path(out) / GRAPH))
+    if how is not None:
+        how.update(path=built.path, reason=built.reason, new_observations=built.new_observations,
+                   note=built.note)
     return g
 
 
@@ -303,6 +314,7 @@ class RunResult:
     report: Path
     export: Path
     kept: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)   # stage → how it was built
 
 
 def _inputs_digest(store: Store) -> str:
@@ -327,6 +339,7 @@ def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Pat
     out = Path(out)
     notify = on_stage or (lambda _n, _k: None)
     kept: list[str] = []
+    notes: dict[str, str] = {}   # "graph": "incremental, N new observations" | "full rebuild: why"
 
     def step(name: str, key: str, outputs: list[Path], build, load):
         fresh = not force and sc.is_fresh(out, name, key, outputs)
@@ -335,13 +348,19 @@ def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Pat
             kept.append(name)
             return load()
         value = build()
-        sc.record(out, name, key, outputs)
+        sc.record(out, name, key, outputs, note=notes.get(name))
+        return value
+
+    def graph_noted():
+        how: dict = {}
+        value = stage_graph(out, how)
+        notes["graph"] = how["note"]
         return value
 
     with Store(out / STORE, create=False) as store:
         fingerprint, inputs = store.fingerprint(), _inputs_digest(store)
     g = step("graph", sc.make_key("graph", fingerprint), [out / GRAPH],
-             lambda: stage_graph(out), lambda: load_graph(out))
+             graph_noted, lambda: load_graph(out))
     graph_sha = sc.file_digest(out / GRAPH)
     packs = [default_pack_path()] + [Path(p) for p in (rule_paths or [])]
     tags = step("classify", sc.make_key("classify", graph_sha, [sc.tree_digest(p) for p in packs]),
@@ -358,7 +377,7 @@ def run_stages(out: Path, rule_paths: list[Path] | None = None, plan_config: Pat
                   lambda: stage_report(out, previous=previous), lambda: out / "report" / "index.html")
     export = step("export", sc.make_key("export", *derived), [out / "export"],
                   lambda: stage_export(out), lambda: out / "export")
-    return RunResult(g, tags, plan, report, export, kept)
+    return RunResult(g, tags, plan, report, export, kept, notes)
 
 
 def site_summary(g, tags: dict) -> dict:

@@ -111,10 +111,13 @@ def is_fresh(out: Path, stage: str, key: str, outputs: list[Path]) -> bool:
                for p in outputs)
 
 
-def record(out: Path, stage: str, key: str, outputs: list[Path]) -> None:
-    """Remember that ``stage`` built ``outputs`` from ``key`` (after the outputs are written)."""
+def record(out: Path, stage: str, key: str, outputs: list[Path], note: str | None = None) -> None:
+    """Remember that ``stage`` built ``outputs`` from ``key`` (after the outputs are written);
+    ``note`` says how (the graph: "incremental, N new observations" or "full rebuild: why")."""
     stages = _load(out)
     stages[stage] = {"key": key, "outputs": {Path(p).name: _output_digest(p) for p in outputs}}
+    if note:
+        stages[stage]["note"] = note
     write_atomic(Path(out) / FILE, json.dumps({"schema": SCHEMA, "stages": stages},
                                               indent=1, sort_keys=True) + "\n")
 

@@ -202,6 +202,51 @@ class Store:
             obs.__dict__["id"] = oid    # the stored key is this content hash: not recomputed
             yield obs
 
+    # The store only grows: a new observation gets the next rowid, so "what was there when
+    # the graph was built" is a rowid bound (scanner/graph/incremental.py).
+    def last_rowid(self) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(rowid), 0) FROM observations").fetchone()[0]
+
+    def prefix_digest(self, upto: int) -> tuple[int, str]:
+        """(count, sha256 over the ids in insertion order) of the observations up to rowid ``upto``."""
+        h, n = hashlib.sha256(), 0
+        for (oid,) in self._db.execute("SELECT id FROM observations WHERE rowid <= ? ORDER BY rowid",
+                                       (upto,)):
+            h.update(oid.encode())
+            n += 1
+        return n, h.hexdigest()
+
+    def observations_in(self, after: int = 0, upto: int | None = None,
+                        ids: Iterable[str] | None = None) -> Iterator[Observation]:
+        """Observations with ``after`` < rowid <= ``upto`` (or of the given ``ids``), sorted by id."""
+        if ids is not None:
+            wanted = sorted(set(ids))
+            rows = []
+            for i in range(0, len(wanted), 900):
+                chunk = wanted[i:i + 900]
+                rows += self._db.execute("SELECT id, kind, data, evidence FROM observations WHERE "
+                                         f"id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows.sort()
+        else:
+            rows = self._db.execute("SELECT id, kind, data, evidence FROM observations WHERE "
+                                    "rowid > ? AND rowid <= ? ORDER BY id",
+                                    (after, self.last_rowid() if upto is None else upto))
+        loads = json.loads
+        for oid, kind, data, evidence in rows:
+            obs = Observation.from_dict({"kind": kind, "data": loads(data),
+                                         "evidence": loads(evidence)})
+            obs.__dict__["id"] = oid
+            yield obs
+
+    def kinds_of(self, ids: Iterable[str]) -> dict[str, str]:
+        """id → kind of the given observations (those stored)."""
+        wanted, out = sorted(set(ids)), {}
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i:i + 900]
+            out.update(self._db.execute(f"SELECT id, kind FROM observations WHERE id IN "
+                                        f"({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
     def inputs(self) -> list[dict]:
         cur = self._db.execute("SELECT source, collector, collector_version, sha256, size, "
                                "observations FROM inputs ORDER BY source, collector")
