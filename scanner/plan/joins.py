@@ -5,7 +5,8 @@
 - ``joins``: (host_a, host_b, reason) pairs that must move together — a cluster or
   replication peer (``replication``), an application's database session or configured
   database (``database``), a server's SMB share (``file-share``), a database link between
-  two operational databases (``db_link``), network volumes (``shared-storage``, from
+  two operational databases (``db_link``), a server calling another at a high connection
+  rate (``chatty``, :func:`chatty_rate`), network volumes (``shared-storage``, from
   ``storage.py``; a ``(host, host, reason)`` pair there unites nothing and only carries a
   cross-site storage path to the host's group reasons);
 - ``follows``: (reader, source, reason) — a warehouse's database link to the database it
@@ -23,6 +24,7 @@ never glued, on either side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..graph import queries as q
 from .hosts import Host
@@ -38,6 +40,15 @@ GATHERING_ROLES = ("backup", "monitoring")
 READER_ROLES = ("warehouse",)
 # Agent, remote administration and backup-transport ports every server runs: two hosts
 # both listening there are not cluster peers.
+# A flow between two moving servers whose new connections average at least
+# CHATTY_PER_HOUR over the time it was observed (and CHATTY_MIN_CONNECTIONS in all, so a
+# few seconds of capture prove nothing) is chatty: request/response calls at that rate do
+# not survive a WAN round trip per call. Clinical interfaces (their messages are queued and
+# retried: care-chain order instead), infrastructure protocols and management ports excluded.
+CHATTY_PER_HOUR = 3600
+CHATTY_MIN_CONNECTIONS = 1000
+NOT_CHATTY_PROTOCOLS = frozenset({"hl7v2-mllp", "hprim", "astm", "dicom", "dns", "ldap",
+                                  "kerberos", "ntp", "smtp", "snmp", "syslog"})
 MANAGEMENT_PORTS = frozenset({22, 23, 135, 139, 161, 443, 445, 3389, 5985, 5986, 6160, 6162,
                               9100, 9182, 10050, 10051})
 PEER_PORTS = {1972: "InterSystems IRIS superserver (ECP, mirror)",
@@ -54,6 +65,26 @@ class Links:
     joins: list = field(default_factory=list)
     follows: list = field(default_factory=list)
     gatherers: dict = field(default_factory=dict)
+
+
+def _seconds(iso: str | None) -> float | None:
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return None
+
+
+def chatty_rate(d: dict, port) -> int | None:
+    """New connections per hour of a chatty flow edge ``d`` (module constants), else None."""
+    n = int(d.get("connections") or 0)
+    if n < CHATTY_MIN_CONNECTIONS or d.get("protocol") in NOT_CHATTY_PROTOCOLS \
+            or (port in MANAGEMENT_PORTS and port != 443):
+        return None
+    first, last = _seconds(d.get("first_seen")), _seconds(d.get("last_seen"))
+    if first is None or last is None:
+        return None
+    rate = n * 3600 / max(last - first, 60.0)
+    return round(rate) if rate >= CHATTY_PER_HOUR else None
 
 
 def _db_label(g, db: str) -> str:
@@ -168,5 +199,10 @@ def find_links(g, facts: dict[str, Host], moving: set[str]) -> Links:
         elif proto in FILE_PROTOCOLS and facts[u].device_class == "server":
             out.joins.append((u, b, reason("file-share", "join.file-share", d.get("evidence"),
                                            client=u, server=b, port=port)))
+        elif kind == "flow" and facts[u].device_class == facts[b].device_class == "server" \
+                and (rate := chatty_rate(d, port)) is not None:
+            out.joins.append((u, b, reason("chatty", "join.chatty", d.get("evidence"), client=u,
+                                           server=b, protocol=proto or "unknown", port=port,
+                                           rate=rate, connections=int(d["connections"]))))
     storage_links(g, facts, moving, out)     # shared network volumes (shared-storage)
     return out

@@ -137,6 +137,14 @@ MESSAGES: dict[str, dict[str, str]] = {
               "shares tolerate little latency",
         "fr": "{client:host} utilise le partage de fichiers SMB de {server:host} (port "
               "{port}) : les partages de fichiers tolèrent mal la latence"},
+    "join.chatty": {
+        "en": "{client:host} opens {rate:n} connections per hour on average to {server:host} "
+              "({protocol}, port {port}; {connections:n} seen): calls at that rate cannot each "
+              "cross a wide-area round trip, so the two move together",
+        "fr": "{client:host} ouvre en moyenne {rate:n} connexions par heure vers {server:host} "
+              "({protocol}, port {port} ; {connections:n} observées) : des appels à ce rythme ne "
+              "peuvent pas chacun traverser un aller-retour longue distance, les deux migrent "
+              "ensemble"},
     # move groups (groups.py)
     "group.pin": {
         "en": "pinned together by the plan configuration: {why} ({hosts:hosts})",

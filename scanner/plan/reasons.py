@@ -18,6 +18,7 @@ KINDS = {
     "db_link": "a database reads another through a database link",
     "database": "an application talks a database protocol to another host's database",
     "file-share": "a server uses another server's SMB file share",
+    "chatty": "a server calls another at a high connection rate: one WAN round trip per call",
     "shared-storage": "hosts mounting one network volume move with each other and its server, "
                       "or the plan lists the cross-site storage path",
     "pin": "the plan configuration pins hosts together",
