@@ -92,15 +92,33 @@ class Store:
             raise StoreError("no estate store here; run 'hdscan import' first",
                              SourceLocation(str(self.path)))
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._check_version()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"not a readable hdscan store ({exc})",
-                             SourceLocation(str(self.path))) from exc
+        # Two processes opening a new store at once race to switch it to WAL and create the
+        # schema; SQLite then answers "database is locked" at once instead of waiting (it
+        # refuses to wait where waiting could deadlock). Opening is idempotent: retry it.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            self._db = None
+            try:
+                self._db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S,
+                                           isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(_SCHEMA)
+                self._check_version()
+                return
+            except sqlite3.OperationalError as exc:
+                if self._db is not None:
+                    self._db.close()
+                if "locked" not in str(exc) and "busy" not in str(exc) \
+                        or time.monotonic() > deadline:
+                    raise StoreError(f"not a readable hdscan store ({exc})",
+                                     SourceLocation(str(self.path))) from exc
+                time.sleep(0.02 + (os.getpid() % 7) / 100)
+            except sqlite3.DatabaseError as exc:
+                if self._db is not None:
+                    self._db.close()
+                raise StoreError(f"not a readable hdscan store ({exc})",
+                                 SourceLocation(str(self.path))) from exc
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
