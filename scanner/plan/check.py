@@ -27,7 +27,7 @@ from ..model import ids
 from .groups import build_groups
 from .hosts import decide_stays, host_facts, short
 from .joins import find_links
-from .messages import DEFAULT_LANG, message, render
+from .messages import DEFAULT_LANG, LANGS, message, render
 from .sites import SiteModel, host_sites
 from .transfer import assess
 
@@ -300,10 +300,17 @@ class Constraints:
         return sum(sizes) if sizes else None
 
 
+def _named(w: WaveEntry, msg_id: str) -> bool:
+    """Whether the wave's name is ``msg_id``'s, in any language (a waves.csv exported in
+    French names the pilot "pilote")."""
+    name = (w.name or "").strip().lower()
+    return bool(name) and any(name == render(msg_id, None, lang).lower() for lang in LANGS)
+
+
 def _is_replicate(w: WaveEntry, c: Constraints, first: int) -> bool:
     if w.action is not None:
         return w.action == "replicate"
-    if w.name and w.name.lower().startswith("foundation: replicate"):
+    if _named(w, "wave.name-foundation-replicate"):
         return True
     # a host table says nothing: under replicate-first, a first wave of shared
     # infrastructure only is the replicated foundation
@@ -396,7 +403,7 @@ def check(plan: PlanFile, c: Constraints) -> tuple[list, list]:
         if not replicate and len(tier1) > cfg.max_tier1_groups_per_wave:
             v("tier1-limit", message("check.tier1", count=len(tier1), groups=tier1,
                                      limit=cfg.max_tier1_groups_per_wave), w.place)
-        if (w.name or "").strip().lower() == "pilot":
+        if _named(w, "wave.name-pilot"):
             risky = [g for g in groups if by_id[g]["care_tier"] in (1, 2)]
             if risky:
                 named = [message("check.group-tier", group=g, tier=by_id[g]["care_tier"])
@@ -452,7 +459,7 @@ def _check_sites(c: Constraints, w: WaveEntry, groups: list, v) -> None:
             v("site-freeze", message("check.site-freeze", hosts=mine, group=gid, wave=w.number,
                                      why=why, where=str(cfg.where(hit[1].line))),
               place_of[mine[0]] if mine else w.place)
-    if (w.name or "").strip().lower() == "pilot" and sites.cfg.pilot_site:
+    if _named(w, "wave.name-pilot") and sites.cfg.pilot_site:
         for gid in groups:
             if not sites.pilot_ok(gid):
                 off = [h for h in c.group_by_id[gid]["hosts"] if h in place_of

@@ -636,6 +636,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stay.external-exposure": {
         "en": " (exposure: {exposure})",
         "fr": " (exposition : {exposure})"},
+    # wave names (waves.py); a wave of application roles is named by its roles (vocabulary)
+    "wave.name-foundation-replicate": {
+        "en": "foundation: replicate directory and DNS",
+        "fr": "fondation : répliquer l'annuaire et le DNS"},
+    "wave.name-foundation-move": {
+        "en": "foundation: move directory and DNS",
+        "fr": "fondation : déplacer l'annuaire et le DNS"},
+    "wave.name-pilot": {
+        "en": "pilot",
+        "fr": "pilote"},
+    "wave.name-servers": {
+        "en": "servers",
+        "fr": "serveurs"},
     # shared storage (scanner/plan/storage.py)
     "storage.mounts": {
         "en": "{client:host} mounts {volume} ({fstype}) served by {server:host}: a host moves "

@@ -32,7 +32,7 @@ from .cost import Problem, dependencies, hybrid_cost
 from .search import Layout, improve
 from .sites import SiteModel, host_sites, wave_sites
 from .hosts import DATA_RANK, short, tier_rank
-from .messages import message
+from .messages import message, render
 from .reasons import reason
 
 NOTE_SCAN = 12           # later waves examined to explain a placement
@@ -885,14 +885,19 @@ def plan_waves_solved(graph, groups: list, config, staying: set, hosts: set, fol
         tiers = [x["care_tier"] for x in gs if x["care_tier"]]
         tier = min(tiers) if tiers else None
         roles = sorted({r for x in gs for r in x["roles"] if r != "unknown"})
+        named = None                 # a name in words (both languages); roles are vocabulary
         if w["phase"] == "foundation":
-            name = "foundation: " + ("replicate" if replicate else "move") + " directory and DNS"
+            named = message("wave.name-foundation-replicate" if replicate
+                            else "wave.name-foundation-move")
         elif w["phase"] == "pilot":
-            name = "pilot"
-        else:
-            name = ", ".join(roles[:4]) + (" …" if len(roles) > 4 else "") or "servers"
+            named = message("wave.name-pilot")
+        elif not roles:
+            named = message("wave.name-servers")
+        name = (render(named["msg"]) if named
+                else ", ".join(roles[:4]) + (" …" if len(roles) > 4 else ""))
         waves.append({
             "number": w["number"], "id": ids.wave_id(w["number"]), "name": name,
+            **({"name_msg": named} if named else {}),
             "action": "replicate" if w["phase"] == "foundation" and replicate else "move",
             "groups": sorted(w["groups"]),
             "hosts": sorted(h for x in gs for h in x["hosts"]),

@@ -172,6 +172,7 @@ def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = D
     """
     folder = Path(out) / "report"
     text = catalogue(lang)
+    plan = localize_plan(plan, lang)        # wave names on the maps in the report's language
     sources = {"estate": dot.estate_dot(g, tags, plan, text), "waves": dot.waves_dot(g, tags, plan, text)}
     svgs = {name: render_svg(src) for name, src in sources.items()}
     focus = focus_sources(g, tags, plan, text)

@@ -244,7 +244,7 @@ def test_the_exported_waves_csv_checks_clean_and_catches_an_edit(estate, plan, c
     for row in rows[1:]:
         if "host:dpi-db01" in row[hosts_col]:
             row[hosts_col] = ", ".join(h for h in row[hosts_col].split(", ") if h != "host:dpi-db01")
-    target = next(i for i, r in enumerate(rows) if r[1] == "pilot")
+    target = next(i for i, r in enumerate(rows) if r[1] == {"fr": "pilote", "en": "pilot"}[lang])
     rows[target][hosts_col] += ", host:dpi-db01"
     bad, _ = check(parse_plan_csv(_csv_text(rows, sep), "waves.csv"), constraints)
     split = [str(v) for v in bad if v.kind == "split-group"]

@@ -118,6 +118,9 @@ def test_french_cells_are_the_catalogues_french(rendered, inputs):
         shown = by_number[str(w["number"])]
         assert shown["reasons"] == [localized(r, "text", "fr") for r in w["reasons"]]
         assert [c["text"] for c in shown["checklist"]] == [localized(c, "text", "fr") for c in w["checklist"]]
+        assert shown["name"] == localized(w, "name", "fr")    # "pilote", "fondation : …"
+    names = {w["name"] for w in fr["waves"]}
+    assert "pilote" in names and "fondation : répliquer l'annuaire et le DNS" in names
     stays = {s["host"]: s["reason"] for s in fr["stays"]}
     for s in plan["stays"]:
         assert stays[s["host"]] == localized(s, "reason", "fr") != s["reason"]
