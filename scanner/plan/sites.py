@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..errors import PlanError
+from .config import _line
 
 ALLOWED = ("max_sites_per_wave", "pilot_site", "per_site", "orderings")
 SITE_KEYS = ("max_servers_per_wave", "not_before_wave", "freeze", "reason")
@@ -80,10 +81,6 @@ class SitesConfig:
     def absolute(self) -> bool:
         """Some site is bound to wave numbers (not_before_wave, freeze)."""
         return any(r.not_before is not None or r.freeze for r in self.rules.values())
-
-
-def _line(node) -> int:
-    return node.start_mark.line + 1
 
 
 def _wave(r, node, path: str) -> int:

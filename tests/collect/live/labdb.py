@@ -36,3 +36,16 @@ def my(**kw):
                                autocommit=True, connect_timeout=5, **kw)
     except pymysql.err.MySQLError as exc:
         need(f"MariaDB not reachable on 127.0.0.1:3306 as root: {exc}")
+
+
+def connect_engine(cur) -> str | None:
+    """Load MariaDB's CONNECT engine if needed; None when ready, else why not."""
+    cur.execute("SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'CONNECT'")
+    row = cur.fetchone()
+    if row and row[0] in ("YES", "DEFAULT"):
+        return None
+    try:
+        cur.execute("INSTALL SONAME 'ha_connect'")
+    except Exception as exc:
+        return f"CONNECT engine cannot be loaded (apt-get install mariadb-plugin-connect): {exc}"
+    return None

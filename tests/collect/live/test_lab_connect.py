@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.collect.live.introspect import introspect
 from scanner.privacy import find_canaries
-from tests.collect.live.labdb import my as _my
+from tests.collect.live.labdb import connect_engine as _connect_engine, my as _my
 
 pytestmark = pytest.mark.lab
 RUN = f"_{os.getpid()}"
@@ -37,18 +37,6 @@ def _drop(cur):
         cur.execute(f"DROP DATABASE IF EXISTS `{db}`")
     cur.execute(f"DROP USER IF EXISTS '{LOGIN}'@'%'")
 
-
-def _connect_engine(cur) -> str | None:
-    """Load CONNECT if needed; None when ready, else why not (a skip reason)."""
-    cur.execute("SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'CONNECT'")
-    row = cur.fetchone()
-    if row and row[0] in ("YES", "DEFAULT"):
-        return None
-    try:
-        cur.execute("INSTALL SONAME 'ha_connect'")
-    except Exception as exc:
-        return f"CONNECT engine cannot be loaded (apt-get install mariadb-plugin-connect): {exc}"
-    return None
 
 
 @pytest.fixture(scope="module")

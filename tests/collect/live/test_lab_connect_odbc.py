@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from scanner.cli import main
 from scanner.collect.live.introspect import introspect
 from scanner.privacy import find_canaries
-from tests.collect.live.labdb import my as _my, need as _need, pg as _pg
+from tests.collect.live.labdb import connect_engine as _connect_engine, my as _my, need as _need, pg as _pg
 
 pytestmark = pytest.mark.lab
 RUN = f"_{os.getpid()}"
@@ -48,18 +48,6 @@ def _dead(name: str) -> bool:
     pid = name.rpartition("_")[2]
     return pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists()
 
-
-def _connect_engine(cur) -> str | None:
-    """Load CONNECT if needed; None when ready, else why not."""
-    cur.execute("SELECT SUPPORT FROM information_schema.ENGINES WHERE ENGINE = 'CONNECT'")
-    row = cur.fetchone()
-    if row and row[0] in ("YES", "DEFAULT"):
-        return None
-    try:
-        cur.execute("INSTALL SONAME 'ha_connect'")
-    except Exception as exc:
-        return f"CONNECT engine cannot be loaded (apt-get install mariadb-plugin-connect): {exc}"
-    return None
 
 
 def _odbc_driver() -> str | None:
