@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 
 from ..graph import queries as q
-from .conditions import evaluate_rule, truth, eval_selection
+from .candidates import FieldIndex, requirement, static_rule
+from .conditions import evaluate_rule, truth
 from .propagate import propagate_once
 from .render import render_because
 from .resolve import MANUAL, manual_tags, resolve_entity
@@ -34,13 +35,27 @@ MAX_ROUNDS = 50
 
 
 class _State:
-    def __init__(self, g, packs, settings):
+    def __init__(self, g, packs, settings, indexed=True):
         self.g = g
+        self.indexed = indexed
         self.packs = packs
         self.index = TagIndex()
         self.views = GraphViews(g, self.index, settings)
         self.records: dict = {}
         self.matched: set = set()
+        self.indexes: dict = {}         # kind -> FieldIndex over its entities' fixed fields
+        self.candidates: dict = {}      # rule id -> entities it could match (fixed fields)
+        self.final: set = set()         # ids of rules that read no tag, once evaluated
+
+    def rule_candidates(self, rule, entities: list) -> list:
+        """The entities of ``entities`` (one kind's, in order) ``rule`` could match."""
+        hit = self.candidates.get(rule.id)
+        if hit is None:
+            index = self.indexes.get(rule.applies_to)
+            if index is None:
+                index = self.indexes[rule.applies_to] = FieldIndex(entities, self.views.static)
+            hit = self.candidates[rule.id] = index.candidates(requirement(rule, self.packs.lists))
+        return hit
 
     def add_tag(self, tag: dict) -> bool:
         key = (tag["entity"], tag["dimension"], str(tag["value"]), tag["rule"].split("@")[0])
@@ -93,6 +108,14 @@ def _apply_application_rule(state: _State, rule) -> bool:
 
 
 def _apply_rule(state: _State, rule, entities: list) -> bool:
+    """Evaluate ``rule`` on the entities it could match (``candidates.py``); a rule that
+    reads no tag is final after one pass, since nothing it reads changes."""
+    if rule.id in state.final:
+        return False
+    if state.indexed:
+        if static_rule(rule):
+            state.final.add(rule.id)
+        entities = state.rule_candidates(rule, entities)
     changed = False
     lists = state.packs.lists
     for entity in entities:
@@ -166,7 +189,7 @@ def _findings(state: _State, resolved: dict) -> list:
     return out
 
 
-def classify(graph, packs, assertions=(), settings=None) -> dict:
+def classify(graph, packs, assertions=(), settings=None, indexed=True) -> dict:
     """Classify every host, service, database and endpoint of ``graph``.
 
     Parameters
@@ -179,6 +202,10 @@ def classify(graph, packs, assertions=(), settings=None) -> dict:
         estate.yml assertions ``{entity, set: {dimension: value}, author, reason}``; they win.
     settings : dict, optional
         Overrides pack settings, e.g. ``{"establishment": "private"}``.
+    indexed : bool
+        Evaluate each rule only where ``candidates.py`` says it could match, and rules that
+        read no tag once.  False evaluates every rule everywhere every round: the
+        reference the index is tested against; the result is the same.
 
     Returns
     -------
@@ -191,7 +218,7 @@ def classify(graph, packs, assertions=(), settings=None) -> dict:
         An assertion names an undeclared dimension or value.
     """
     merged = {**packs.settings, **(settings or {})}
-    state = _State(graph, packs, merged)
+    state = _State(graph, packs, merged, indexed)
     entities = _entities(graph)
     manual, unknown_entities = manual_tags(assertions, graph, packs.dimensions)
     for tag in manual:

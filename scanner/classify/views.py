@@ -69,7 +69,8 @@ def _vals(value) -> list:
 
 
 class _Acc:
-    """Accumulates field values and their evidence, de-duplicated and sorted on read."""
+    """Accumulates field values and their evidence, de-duplicated and sorted on read
+    (``frozen`` hands its evidence sets over: an accumulator is not used after it)."""
 
     def __init__(self):
         self.values: dict[str, set] = defaultdict(set)
@@ -87,8 +88,14 @@ class _Acc:
             self.ev[k] |= other.ev[k]
 
     def frozen(self) -> tuple[dict, dict]:
-        return ({k: sorted(v, key=lambda x: (str(type(x)), str(x))) for k, v in self.values.items()},
-                {k: set(v) for k, v in self.ev.items()})
+        return ({k: _sorted_values(v) for k, v in self.values.items()}, dict(self.ev))
+
+
+def _sorted_values(values: set) -> list:
+    """Sorted by (type name, text); all-text sets (nearly all) sorted directly, the same order."""
+    if all(type(x) is str for x in values):
+        return sorted(values)
+    return sorted(values, key=lambda x: (str(type(x)), str(x)))
 
 
 class View:
