@@ -55,11 +55,8 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def measure(args: list[str]) -> tuple[float, int, float]:
-    """Wall seconds, peak RSS (bytes, sampled every 20 ms) and CPU seconds of one command."""
-    cpu0 = _children_cpu()
-    start = time.perf_counter()
-    proc = psutil.Popen(args, cwd=CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _peak_rss(proc: psutil.Popen) -> int:
+    """Wait for ``proc`` to exit, sampling its RSS every 20 ms; the peak, in bytes."""
     peak = 0
     while proc.poll() is None:
         try:
@@ -67,6 +64,15 @@ def measure(args: list[str]) -> tuple[float, int, float]:
         except psutil.Error:
             pass
         time.sleep(0.02)
+    return peak
+
+
+def measure(args: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes, sampled every 20 ms) and CPU seconds of one command."""
+    cpu0 = _children_cpu()
+    start = time.perf_counter()
+    proc = psutil.Popen(args, cwd=CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = _peak_rss(proc)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{proc.stderr.read().decode()[-2000:]}")
@@ -103,13 +109,7 @@ def measure_run(args: list[str]) -> dict:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    peak = 0
-    while proc.poll() is None:
-        try:
-            peak = max(peak, proc.memory_info().rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
+    peak = _peak_rss(proc)
     reader.join()
     wall, cpu = time.perf_counter() - start, _children_cpu() - cpu0
     if proc.returncode != 0:

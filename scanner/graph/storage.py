@@ -22,6 +22,7 @@ A host whose inventory listed its network mounts (even none) gets
 
 from __future__ import annotations
 
+from ..ingest.identity import is_ip
 from ..model import ids
 from ..model.observations import Observation
 
@@ -59,7 +60,7 @@ def _mount(b, o: Observation) -> None:
         return
     if serving == mounter:
         return               # a loopback mount of the host's own export
-    if sn["kind"] in ("host", "endpoint") and _is_ip(server_text):
+    if sn["kind"] in ("host", "endpoint") and is_ip(server_text):
         sn["addresses"].add(server_text)
     elif sn["kind"] == "endpoint":
         sn["names"].add(server_text)
@@ -87,12 +88,3 @@ def _mount(b, o: Observation) -> None:
         svc = b.node(ids.service_id(serving.split(":", 1)[1], transport, d.get("port") or port),
                      o.id)
         svc["implied_protocol"] = svc.get("implied_protocol") or protocol
-
-
-def _is_ip(text: str) -> bool:
-    import ipaddress
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False

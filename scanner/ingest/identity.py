@@ -10,6 +10,7 @@ name seen for it when there is one.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 
 from ..model import ids
@@ -78,13 +79,13 @@ class Identity:
     def _short(self, name: str) -> str:
         """Lower-case; an FQDN inside an internal domain becomes its first label."""
         name = name.strip().lower().rstrip(".")
-        if "." in name and not _is_ip(name) and self._in_internal_domain(name):
+        if "." in name and not is_ip(name) and self._in_internal_domain(name):
             return name.split(".", 1)[0]
         return name
 
     def is_internal_name(self, name: str) -> bool:
         name = name.strip().lower().rstrip(".")
-        if _is_ip(name):
+        if is_ip(name):
             return self.config.is_internal_address(name)
         short = self._short(name)
         return (short in self.known_hosts or name in self.fqdns or "." not in name
@@ -104,7 +105,7 @@ class Identity:
     def node_for_name(self, name: str) -> str:
         """Resolve a host name or address written in a config, a dump or a DB link."""
         name = name.strip().lower().rstrip(".")
-        if _is_ip(name):
+        if is_ip(name):
             return self.node_for_address(name)
         if name in self.fqdns:
             return ids.host_id(self.fqdns[name])
@@ -136,8 +137,8 @@ class Identity:
         return names
 
 
-def _is_ip(text: str) -> bool:
-    import ipaddress
+def is_ip(text: str) -> bool:
+    """True if ``text`` is an IPv4 or IPv6 address (not a name)."""
     try:
         ipaddress.ip_address(text)
         return True

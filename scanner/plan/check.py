@@ -24,6 +24,7 @@ from pathlib import Path
 from ..errors import InputError, PlanError, SourceLocation
 from ..graph import queries as q
 from ..model import ids
+from .config import read_text
 from .groups import build_groups
 from .hosts import decide_stays, host_facts, short
 from .joins import find_links
@@ -237,12 +238,7 @@ def parse_plan_csv(text: str, source: str) -> PlanFile:
 def read_plan_file(path) -> PlanFile:
     """A plan file in any of its forms (by suffix: .json, else CSV)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("no such plan file", SourceLocation(str(p))) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", SourceLocation(str(p))) from None
+    text = read_text(p, "plan file", encoding="utf-8-sig")    # a spreadsheet's BOM too
     if p.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         return parse_plan_json(text, str(p))
     return parse_plan_csv(text, str(p))

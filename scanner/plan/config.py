@@ -41,7 +41,8 @@ class Pin:
 
 @dataclass(frozen=True)
 class Ordering:
-    """``before`` must move in an earlier wave than ``after``."""
+    """``before`` must move in an earlier wave than ``after``: hosts in ``orderings``, sites
+    in ``sites.orderings`` (every group of one site before every group of the other)."""
     before: str
     after: str
     reason: str
@@ -162,6 +163,23 @@ class _Reader:
         except ValueError:
             self.fail(node, f"{path}: not a usable host name: {name!r}")
 
+    def orderings(self, node, path: str, read_end, noun: str) -> tuple[Ordering, ...]:
+        """A list of ``{before, after, reason}``; ``read_end(node, path)`` reads each end
+        (a host, a site) and ``noun`` names what they are."""
+        out = []
+        for i, item in enumerate(self.sequence(node, path)):
+            at = f"{path}[{i}]"
+            m = self.mapping(item, at, ("before", "after", "reason"))
+            if not {"before", "after", "reason"} <= set(m):
+                self.fail(item, f"{at}: needs before, after and reason")
+            before = read_end(m["before"][1], f"{at}.before")
+            after = read_end(m["after"][1], f"{at}.after")
+            if before == after:
+                self.fail(item, f"{at}: before and after are the same {noun}")
+            out.append(Ordering(before, after, self.text(m["reason"][1], f"{at}.reason"),
+                                _line(item)))
+        return tuple(out)
+
 
 def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
     """Validate a plan configuration; raises ``InputError`` naming the line of any fault."""
@@ -246,19 +264,7 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
         kw["exclusions"] = tuple(sorted(set(excl)))
         kw["exclusion_lines"] = lines
     if "orderings" in top:
-        orderings = []
-        for i, item in enumerate(r.sequence(top["orderings"][1], "orderings")):
-            path = f"orderings[{i}]"
-            m = r.mapping(item, path, ("before", "after", "reason"))
-            if not {"before", "after", "reason"} <= set(m):
-                r.fail(item, f"{path}: needs before, after and reason")
-            before = r.host(m["before"][1], f"{path}.before")
-            after = r.host(m["after"][1], f"{path}.after")
-            if before == after:
-                r.fail(item, f"{path}: before and after are the same host")
-            orderings.append(Ordering(before, after, r.text(m["reason"][1], f"{path}.reason"),
-                                      _line(item)))
-        kw["orderings"] = tuple(orderings)
+        kw["orderings"] = r.orderings(top["orderings"][1], "orderings", r.host, "host")
     if "target_hosting" in top:
         target = dict(DEFAULT_TARGET)
         for key, (k, v) in r.mapping(top["target_hosting"][1], "target_hosting",
@@ -281,13 +287,19 @@ def parse_plan_config(text: str, source: str = "plan.yml") -> PlanConfig:
     return PlanConfig(**kw)
 
 
+def read_text(path: Path, what: str, encoding: str = "utf-8") -> str:
+    """The text of ``path``; a missing file ("no such ``what``") or one that is not UTF-8
+    is an ``InputError`` naming it."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError(f"no such {what}", SourceLocation(str(path))) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})",
+                         SourceLocation(str(path))) from None
+
+
 def load_plan_config(path) -> PlanConfig:
     """Read and validate a plan configuration file (see ``parse_plan_config``)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such plan configuration", SourceLocation(str(p))) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", SourceLocation(str(p))) from None
-    return parse_plan_config(text, str(p))
+    return parse_plan_config(read_text(p, "plan configuration"), str(p))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..errors import PlanError
-from .config import _line
+from .config import Ordering, _line
 
 ALLOWED = ("max_sites_per_wave", "pilot_site", "per_site", "orderings")
 SITE_KEYS = ("max_servers_per_wave", "not_before_wave", "freeze", "reason")
@@ -60,21 +60,13 @@ class SiteRule:
 
 
 @dataclass(frozen=True)
-class SiteOrdering:
-    before: str
-    after: str
-    reason: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
 class SitesConfig:
     max_sites_per_wave: int | None = None
     max_sites_line: int | None = None
     pilot_site: str | None = None
     pilot_line: int | None = None
     rules: dict = field(default_factory=dict)        # site id → SiteRule
-    orderings: tuple = ()
+    orderings: tuple[Ordering, ...] = ()
     line: int | None = None
 
     @property
@@ -154,19 +146,8 @@ def parse_sites(r, node) -> SitesConfig:
                 line=_line(k))
     kw["rules"] = rules
     if "orderings" in top:
-        orderings = []
-        for i, item in enumerate(r.sequence(top["orderings"][1], "sites.orderings")):
-            path = f"sites.orderings[{i}]"
-            m = r.mapping(item, path, ("before", "after", "reason"))
-            if not {"before", "after", "reason"} <= set(m):
-                r.fail(item, f"{path}: needs before, after and reason")
-            before = _site_id(r, m["before"][1], f"{path}.before")
-            after = _site_id(r, m["after"][1], f"{path}.after")
-            if before == after:
-                r.fail(item, f"{path}: before and after are the same site")
-            orderings.append(SiteOrdering(before, after, r.text(m["reason"][1], f"{path}.reason"),
-                                          _line(item)))
-        kw["orderings"] = tuple(orderings)
+        kw["orderings"] = r.orderings(top["orderings"][1], "sites.orderings",
+                                      lambda n, path: _site_id(r, n, path), "site")
     return SitesConfig(**kw)
 
 

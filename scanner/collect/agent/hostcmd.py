@@ -1,5 +1,6 @@
 """Owns what the agentless host-command importers share: text decoding, the host name,
-and turning a socket table into ``host``/``listen``/``connection`` observations.
+and turning a socket table into ``host``/``listen``/``connection`` observations (a
+process table into ``host``/``process`` ones).
 
 The importers (``scanner/collect/importers/{ss,netstat,ps,tasklist}_text.py``) each parse
 one command's output into ``SocketRow``s or process rows; this module does the rest the
@@ -25,6 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from ...errors import InputError, SourceLocation
 from ...model.evidence import Evidence
@@ -113,6 +115,27 @@ def read(path: Path, source: str) -> Text:
     return Text(lines, host, collected, source)
 
 
+def table(t: Text, header, expected: str) -> tuple[object, Iterator[tuple[int, str]]]:
+    """A command's table: what ``header(line)`` makes of the first line that is neither
+    blank nor a ``#`` line, and ``(line number, line)`` of the lines after it that are
+    neither; ``(None, no rows)`` for a file without such a line.
+
+    Raises
+    ------
+    InputError
+        ``header`` returned None (not the table's header): "expected ``expected``",
+        naming the line.
+    """
+    lines = ((n, line) for n, line in enumerate(t.lines, 1)
+             if line.strip() and not line.lstrip().startswith("#"))
+    for n, line in lines:
+        found = header(line)
+        if found is None:
+            raise t.fail(f"expected {expected}", n)
+        return found, lines
+    return None, lines
+
+
 def _time(value: str, source: str, line_no: int) -> str:
     try:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -133,6 +156,16 @@ def host_observation(text: Text, collector: str, version: str,
                      addresses: set[str] = frozenset()) -> Observation:
     return observation("host", evidence(text, collector, version, "file"),
                        hostname=text.hostname, addresses=sorted(addresses))
+
+
+def process_observations(t: Text, rows: list[tuple[int, str, str | None]], collector: str,
+                         version: str) -> list[Observation]:
+    """``host``, then a ``process`` per ``(line, name, user)`` row."""
+    out = [host_observation(t, collector, version)]
+    for n, name, user in rows:
+        out.append(observation("process", evidence(t, collector, version, f"line {n}"),
+                               hostname=t.hostname, name=name, user=user))
+    return out
 
 
 # --- sockets --------------------------------------------------------------------------

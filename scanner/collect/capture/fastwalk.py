@@ -8,8 +8,8 @@ compiled code (numba, ``@njit(cache=True, nogil=True)``; the kernels are in
 gives Python only what its existing logic needs:
 
 * the kernel walks classic pcap records (µs/ns, either byte order) and pcapng Enhanced,
-  Simple and obsolete Packet Blocks (Section and Interface Description Blocks go back to
-  Python, which parses them with ``PcapReader``'s own code); it decodes every frame as
+  Simple and obsolete Packet Blocks (file headers, Section and Interface Description
+  Blocks are parsed in Python by ``pcapfile``'s own functions); it decodes every frame as
   ``Decoder.decode`` does (same link types, VLAN/QinQ, IPv4 options, IPv6 extension
   headers, fragments, the same skip reasons) and keeps the conversation state of
   ``FlowTable`` (packets and bytes each way, first/last frame and time, SYN-based
@@ -39,7 +39,6 @@ per-user folder under the system temporary directory.
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import struct
@@ -49,7 +48,9 @@ from pathlib import Path
 from ..protocols.registry import PORT_HINTS
 from .decode import SKIP_REASONS
 from .flows import Conversation
-from .pcapfile import CHUNK, MAX_BLOCK, MAX_CAPLEN, PCAP_MAGICS, PCAPNG_MAGIC, PcapReader
+from .pcapfile import (CHUNK, MAX_BLOCK, PCAP_MAGICS, PCAPNG_BYTE_ORDER, PCAPNG_MAGIC,
+                       CaptureFile, interface_block, pcap_header)
+from .pcapfile import MAX_CAPLEN  # noqa: F401  (fastkernel imports it from here)
 
 _HERE = Path(__file__).resolve().parent
 # captures smaller than this are read by the Python path: below it the compiled walk's
@@ -82,9 +83,10 @@ def _load_kernel():
             os.environ["NUMBA_CACHE_DIR"] = os.path.join(tempfile.gettempdir(),
                                                          f"hdscan-numba-{uid}")
     try:
-        from . import fastkernel
+        import numba  # noqa: F401  (the optional ``fast`` extra)
     except ImportError:
         return None
+    from . import fastkernel        # a kernel that fails to import is a bug: let it show
     return fastkernel
 
 
@@ -140,7 +142,7 @@ def _hints():
     return _HINTS
 
 
-class FastReader:
+class FastReader(CaptureFile):
     """Read one capture through the compiled walk into a ``FlowTable`` and a ``Decoder``.
 
     Same inputs as ``PcapReader`` (a path, or the capture's bytes) and, once ``feed``
@@ -149,14 +151,6 @@ class FastReader:
     decoder)`` followed by ``finish()`` would, or raises ``Fallback`` (then the table
     and decoder are spoiled: use fresh ones for the Python path).
     """
-
-    def __init__(self, path, source: str | None = None):
-        self.data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else None
-        self.path = None if self.data is not None else Path(path)
-        self.source = source if source is not None else str(self.path or "<memory>")
-        self.format: str | None = None
-        self.frames = 0
-        self.truncated: tuple[int, int] | None = None
 
     # state arrays ------------------------------------------------------------------------
     def _alloc(self, table):
@@ -232,9 +226,7 @@ class FastReader:
 
     def _feed(self, table, decoder) -> None:
         self._alloc(table)
-        opened = (io.BytesIO(self.data) if self.data is not None
-                  else open(self.path, "rb", buffering=0))
-        with opened as f:
+        with self._open() as f:
             data = f.read(CHUNK)
             if len(data) < 4:
                 raise Fallback("short file")
@@ -242,7 +234,6 @@ class FastReader:
             cfg = self.cfg
             if magic in PCAP_MAGICS:
                 self.format = "pcap"
-                endian, units = PCAP_MAGICS[magic]
                 while len(data) < 24:
                     more = f.read(CHUNK)
                     if not more:
@@ -252,10 +243,9 @@ class FastReader:
                     self.truncated = (1, 0)
                     self._finish(table, decoder)
                     return
-                snaplen, network = struct.unpack_from(endian + "II", data, 16)
-                cfg[C_FMT], cfg[C_BE], cfg[C_UNITS] = 0, endian == ">", units
-                cfg[C_LINK] = network & 0xFFFF
-                cfg[C_LIMIT] = min(snaplen, MAX_CAPLEN) if snaplen else MAX_CAPLEN
+                head = pcap_header(data)
+                cfg[C_FMT], cfg[C_BE], cfg[C_UNITS] = 0, head.endian == ">", head.units
+                cfg[C_LINK], cfg[C_LIMIT] = head.linktype, head.limit
                 pos = 24
             elif magic == PCAPNG_MAGIC:
                 self.format = "pcapng"
@@ -291,12 +281,8 @@ class FastReader:
             if status == S_BLOCK:                     # pcapng section or interface block
                 raw_type = bytes(buf[pos:pos + 4])
                 if raw_type == PCAPNG_MAGIC:
-                    bom = bytes(buf[pos + 8:pos + 12])
-                    if bom == b"\x4d\x3c\x2b\x1a":
-                        endian = "<"
-                    elif bom == b"\x1a\x2b\x3c\x4d":
-                        endian = ">"
-                    else:
+                    endian = PCAPNG_BYTE_ORDER.get(bytes(buf[pos + 8:pos + 12]))
+                    if endian is None:
                         raise Fallback("bad byte-order magic")
                     ifaces = []
                     self.cfg[C_BE] = endian == ">"
@@ -306,12 +292,10 @@ class FastReader:
                     raise Fallback("impossible block length")
                 if pos + blen <= have:
                     if btype == 1:
-                        block = bytes(buf[pos:pos + blen])
-                        try:
-                            ifaces.append(PcapReader._idb(self, block, 8, blen - 4, endian,
-                                                          base + pos))
-                        except Exception:
-                            raise Fallback("bad interface block") from None
+                        iface = interface_block(bytes(buf[pos:pos + blen]), 8, blen - 4, endian)
+                        if iface is None:
+                            raise Fallback("pcapng interface block too short")
+                        ifaces.append(iface)
                         self._interfaces(ifaces)
                     pos += blen
                     continue
@@ -338,9 +322,6 @@ class FastReader:
                 if have:                    # a record cut by the end of the file, as
                     self.truncated = (int(g[G_FRAME]) + 1, base)      # PcapReader says
                 return
-
-    def _error(self, message, place):           # PcapReader._idb's error hook
-        raise Fallback(message)
 
     def _interfaces(self, ifaces: list) -> None:
         ifs = np.zeros((max(1, len(ifaces)), 4), np.int64)

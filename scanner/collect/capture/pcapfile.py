@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ...errors import InputError, SourceLocation
 
@@ -36,6 +36,7 @@ PCAP_MAGICS = {
     b"\x4d\x3c\xb2\xa1": ("<", 1_000_000_000), b"\xa1\xb2\x3c\x4d": (">", 1_000_000_000),
 }
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+PCAPNG_BYTE_ORDER = {b"\x4d\x3c\x2b\x1a": "<", b"\x1a\x2b\x3c\x4d": ">"}   # SHB bytes 8-11
 
 # pcapng block types
 _SHB, _IDB, _PB, _SPB, _EPB = 0x0A0D0D0A, 1, 2, 3, 6
@@ -54,7 +55,58 @@ def is_capture(head: bytes) -> bool:
     """
     if head[:4] in PCAP_MAGICS:
         return True
-    return head[:4] == PCAPNG_MAGIC and head[8:12] in (b"\x4d\x3c\x2b\x1a", b"\x1a\x2b\x3c\x4d")
+    return head[:4] == PCAPNG_MAGIC and head[8:12] in PCAPNG_BYTE_ORDER
+
+
+class PcapHeader(NamedTuple):
+    """A classic pcap file header: ``struct`` byte order, time units per second, snapshot
+    length, link type, and the largest captured length a record may have."""
+    endian: str
+    units: int
+    snaplen: int
+    linktype: int
+    limit: int
+
+
+def pcap_header(head: bytes) -> PcapHeader:
+    """Parse the 24-byte classic pcap file header at the start of ``head``, whose first
+    4 bytes are one of ``PCAP_MAGICS`` (the caller has checked them).
+
+    Examples
+    --------
+    >>> pcap_header(b"\\xd4\\xc3\\xb2\\xa1" + bytes(12) + struct.pack("<II", 65535, 1))
+    PcapHeader(endian='<', units=1000000, snaplen=65535, linktype=1, limit=65535)
+    """
+    endian, units = PCAP_MAGICS[head[:4]]
+    snaplen, network = struct.unpack_from(endian + "II", head, 16)
+    return PcapHeader(endian, units, snaplen, network & 0xFFFF,
+                      min(snaplen, MAX_CAPLEN) if snaplen else MAX_CAPLEN)
+
+
+def interface_block(buf: bytes, body: int, end: int,
+                    endian: str) -> tuple[int, int, int, int] | None:
+    """``(linktype, snaplen, time divisor, time offset)`` of the pcapng Interface
+    Description Block whose body is ``buf[body:end]`` (options ``if_tsresol`` and
+    ``if_tsoffset`` read, the others skipped), or None if the body is too short."""
+    if end - body < 8:
+        return None
+    linktype, _res, snaplen = struct.unpack_from(endian + "HHI", buf, body)
+    divisor, ts_off = 1_000_000, 0
+    p = body + 8
+    while p + 4 <= end:
+        code, length = struct.unpack_from(endian + "HH", buf, p)
+        p += 4
+        if code == 0:
+            break
+        if p + length > end:
+            break
+        if code == 9 and length >= 1:          # if_tsresol
+            v = buf[p]
+            divisor = (2 ** (v & 0x7F)) if v & 0x80 else 10 ** v
+        elif code == 14 and length >= 8:       # if_tsoffset (seconds)
+            (ts_off,) = struct.unpack_from(endian + "q", buf, p)
+        p += (length + 3) & ~3
+    return linktype, snaplen, divisor, ts_off
 
 
 class _Chunks:
@@ -108,7 +160,26 @@ class _Chunks:
         return True
 
 
-class PcapReader:
+class CaptureFile:
+    """What a capture reader is given (a path, or the capture's bytes) and what it found
+    (``format``, ``frames``, ``truncated``): the part ``PcapReader`` and the compiled
+    walk's ``FastReader`` share."""
+
+    def __init__(self, path, source: str | None = None):
+        self.data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else None
+        self.path = None if self.data is not None else Path(path)
+        self.source = source if source is not None else str(self.path or "<memory>")
+        self.format: str | None = None
+        self.frames = 0
+        self.truncated: tuple[int, int] | None = None
+
+    def _open(self):
+        """The capture as an unbuffered binary file (the readers read it in chunks)."""
+        return (io.BytesIO(self.data) if self.data is not None
+                else open(self.path, "rb", buffering=0))
+
+
+class PcapReader(CaptureFile):
     """Iterate the packet records of a pcap or pcapng file.
 
     Parameters
@@ -145,21 +216,11 @@ class PcapReader:
     ...     pass
     """
 
-    def __init__(self, path, source: str | None = None):
-        self.data = bytes(path) if isinstance(path, (bytes, bytearray, memoryview)) else None
-        self.path = None if self.data is not None else Path(path)
-        self.source = source if source is not None else str(self.path or "<memory>")
-        self.format: str | None = None
-        self.frames = 0
-        self.truncated: tuple[int, int] | None = None
-
     def _error(self, message: str, place: str) -> InputError:
         return InputError(message, SourceLocation(self.source, place))
 
     def __iter__(self) -> Iterator[tuple[int, int, float, int, bytes, int]]:
-        opened = (io.BytesIO(self.data) if self.data is not None
-                  else open(self.path, "rb", buffering=0))
-        with opened as f:
+        with self._open() as f:
             src = _Chunks(f)
             if not src.need(4):
                 raise self._error("not a pcap or pcapng capture (file shorter than a header)",
@@ -167,7 +228,7 @@ class PcapReader:
             magic = src.buf[:4]
             if magic in PCAP_MAGICS:
                 self.format = "pcap"
-                yield from self._pcap(src, magic)
+                yield from self._pcap(src)
             elif magic == PCAPNG_MAGIC:
                 self.format = "pcapng"
                 yield from self._pcapng(src)
@@ -177,14 +238,11 @@ class PcapReader:
 
     # -- classic pcap -------------------------------------------------------------------
 
-    def _pcap(self, src: _Chunks, magic: bytes):
-        endian, units = PCAP_MAGICS[magic]
+    def _pcap(self, src: _Chunks):
         if not src.need(24):
             self.truncated = (1, 0)
             return
-        _maj, _min, _zone, _sig, snaplen, network = struct.unpack_from(endian + "HHiIII", src.buf, 4)
-        linktype = network & 0xFFFF
-        limit = min(snaplen, MAX_CAPLEN) if snaplen else MAX_CAPLEN
+        endian, units, snaplen, linktype, limit = pcap_header(src.buf)
         src.pos = 24
         rec = struct.Struct(endian + "IIII").unpack_from
         need = src.need
@@ -237,12 +295,8 @@ class PcapReader:
             offset = src.base + pos
             raw_type = buf[pos:pos + 4]
             if raw_type == PCAPNG_MAGIC:
-                bom = buf[pos + 8:pos + 12]
-                if bom == b"\x4d\x3c\x2b\x1a":
-                    endian = "<"
-                elif bom == b"\x1a\x2b\x3c\x4d":
-                    endian = ">"
-                else:
+                endian = PCAPNG_BYTE_ORDER.get(buf[pos + 8:pos + 12])
+                if endian is None:
                     raise self._error("pcapng section header with a bad byte-order magic",
                                       f"byte {offset}")
                 ifaces = []
@@ -269,7 +323,10 @@ class PcapReader:
             if btype == _SHB:
                 continue
             if btype == _IDB:
-                ifaces.append(self._idb(buf, body, end, endian, offset))
+                iface = interface_block(buf, body, end, endian)
+                if iface is None:
+                    raise self._error("pcapng interface block too short", f"byte {offset}")
+                ifaces.append(iface)
                 continue
             frame += 1
             place = f"frame {frame} (byte {offset})"
@@ -305,24 +362,3 @@ class PcapReader:
                 ts = last_ts
             self.frames = frame
             yield frame, offset, ts, linktype, buf[data_at:data_at + caplen], orig
-
-    def _idb(self, buf: bytes, body: int, end: int, endian: str, offset: int):
-        if end - body < 8:
-            raise self._error("pcapng interface block too short", f"byte {offset}")
-        linktype, _res, snaplen = struct.unpack_from(endian + "HHI", buf, body)
-        divisor, ts_off = 1_000_000, 0
-        p = body + 8
-        while p + 4 <= end:
-            code, length = struct.unpack_from(endian + "HH", buf, p)
-            p += 4
-            if code == 0:
-                break
-            if p + length > end:
-                break
-            if code == 9 and length >= 1:          # if_tsresol
-                v = buf[p]
-                divisor = (2 ** (v & 0x7F)) if v & 0x80 else 10 ** v
-            elif code == 14 and length >= 8:       # if_tsoffset (seconds)
-                (ts_off,) = struct.unpack_from(endian + "q", buf, p)
-            p += (length + 3) & ~3
-        return linktype, snaplen, divisor, ts_off

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Iterator
 
 from ...model.observations import Observation
-from ...privacy import observation
 from ..agent import hostcmd
 
 NAME = "ps"
@@ -41,8 +40,11 @@ def accepts(path: Path, head: bytes) -> bool:
     return bool(lines) and bool(_HEADER.match(lines[0]))
 
 
-def _columns(header: str) -> tuple[list[str], int | None, int | None]:
-    """Header words before the first command column, its offset and the second's offset."""
+def _columns(header: str) -> tuple[list[str], int | None, int | None] | None:
+    """Header words before the first command column, its offset and the second's offset;
+    None if ``header`` is not a ps header."""
+    if not _HEADER.match(header):
+        return None
     words = [(m.group(), m.start()) for m in re.finditer(r"\S+", header)]
     commands = [i for i, (w, _) in enumerate(words) if w in ("COMMAND", "CMD")]
     first = commands[0]
@@ -52,17 +54,12 @@ def _columns(header: str) -> tuple[list[str], int | None, int | None]:
 
 def processes(t: hostcmd.Text) -> Iterator[tuple[int, str, str | None]]:
     """(line, name, user) of each process row; the command line is never returned."""
-    header = None
-    for n, line in enumerate(t.lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if header is None:
-            if not _HEADER.match(line):
-                raise t.fail("expected a ps header with USER, PID and COMMAND columns", n)
-            header = _columns(line)
-            continue
-        before, start, second = header
-        words_needed = sum(_WIDTHS.get(w, 1) for w in before)
+    header, rows = hostcmd.table(t, _columns, "a ps header with USER, PID and COMMAND columns")
+    if header is None:
+        return
+    before, _start, second = header
+    words_needed = sum(_WIDTHS.get(w, 1) for w in before)
+    for n, line in rows:
         if second is not None:
             line = line[:second]            # args: dropped here, never looked at again
         fields = line.split(None, words_needed)
@@ -91,9 +88,4 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
         No ps header, a row with too few columns or a non-numeric PID (naming the line).
     """
     t = hostcmd.read(Path(path), source)
-    rows = list(processes(t))
-    out = [hostcmd.host_observation(t, NAME, VERSION)]
-    for n, name, user in rows:
-        out.append(observation("process", hostcmd.evidence(t, NAME, VERSION, f"line {n}"),
-                               hostname=t.hostname, name=name, user=user))
-    yield from out
+    yield from hostcmd.process_observations(t, list(processes(t)), NAME, VERSION)

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Iterator
 
 from ...model.observations import Observation
-from ...privacy import observation
 from ..agent import hostcmd
 
 NAME = "tasklist"
@@ -53,16 +52,11 @@ def accepts(path: Path, head: bytes) -> bool:
 
 def processes(t: hostcmd.Text) -> Iterator[tuple[int, str, str | None]]:
     """(line, image name, user) per row; the window title is dropped as the row is split."""
-    width = None
-    for n, line in enumerate(t.lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if width is None:
-            cols = _header(line)
-            if cols is None:
-                raise t.fail("expected tasklist's CSV header (\"Image Name\",\"PID\",…)", n)
-            width = len(cols)
-            continue
+    cols, rows = hostcmd.table(t, _header, "tasklist's CSV header (\"Image Name\",\"PID\",…)")
+    if cols is None:
+        return
+    width = len(cols)
+    for n, line in rows:
         try:
             row = next(csv.reader([line]))
         except csv.Error as exc:
@@ -89,9 +83,4 @@ def collect(path: Path, source: str) -> Iterator[Observation]:
         (naming the line).
     """
     t = hostcmd.read(Path(path), source)
-    rows = list(processes(t))
-    out = [hostcmd.host_observation(t, NAME, VERSION)]
-    for n, name, user in rows:
-        out.append(observation("process", hostcmd.evidence(t, NAME, VERSION, f"line {n}"),
-                               hostname=t.hostname, name=name, user=user))
-    yield from out
+    yield from hostcmd.process_observations(t, list(processes(t)), NAME, VERSION)
