@@ -15,6 +15,12 @@ packets (``max_segments``) *in memory only*; once both directions are full, the
 connection closes, the memory budget is exceeded or the capture ends, the bytes are
 handed to the protocol dissectors and dropped. Payload bytes are never returned.
 Memory is bounded by the number of conversations, never by the number of packets.
+
+A live capture's rotation ends without ``finish``: its still-pending conversations
+(``pending``) are handed, bytes and all, to the next rotation's table (``carry``), which
+counts their bytes in its budget, moves them into the conversation when it reappears
+(sides matched by endpoint) and dissects them as the offline reader would, so
+identification does not depend on where rotations fall. The bytes stay in memory.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import socket
 import struct
 from dataclasses import dataclass
+from itertools import chain
 from typing import Callable, Iterable
 
 from ..protocols import dns as dns_proto
@@ -74,6 +81,13 @@ class Conversation:
         if self.prior is not None:
             return self.prior
         return guess_client(self.ports[0], self.ports[1], TRANSPORTS[self.proto])
+
+
+def pair_key(conv: Conversation) -> tuple:
+    """The conversation's key whichever side sent first: ``(endpoint, endpoint, proto)``."""
+    a = (conv.ips[0], conv.ports[0])
+    b = (conv.ips[1], conv.ports[1])
+    return (a, b, conv.proto) if a <= b else (b, a, conv.proto)
 
 
 def guess_client(port0: int, port1: int, transport: str) -> tuple[int, str, str]:
@@ -190,6 +204,7 @@ class FlowTable:
         self._index: dict[tuple, tuple[Conversation, int]] = {}
         self._fast: dict[tuple, tuple[Conversation, int]] = {}   # feed_fast's index
         self._convs: list[Conversation] = []
+        self._carried: dict[tuple, Conversation] = {}    # an earlier rotation's pending ones
         self._dns: dict[tuple[str, str, str], list] = {}
         self.packets = 0
         # ``feed`` calls ``on_new(conversation)`` once per new conversation, before its
@@ -210,6 +225,7 @@ class FlowTable:
         keep = self._keep
         dns_seen = self._dns_answer
         on_new = self.on_new
+        carried = self._carried
         count = 0
         for frame, _offset, ts, linktype, data, wire_len in packets:
             count += 1
@@ -227,6 +243,8 @@ class FlowTable:
                 side = 0
                 if on_new is not None:
                     on_new(conv)
+                if carried:
+                    self._resume(conv)
             else:
                 conv, side = entry
                 conv.last_frame = frame
@@ -400,6 +418,47 @@ class FlowTable:
         elif self._held > self.budget:
             self._flush()
 
+    def carry(self, pending: Iterable[Conversation]) -> None:
+        """Take over an earlier table's still-pending conversations (live rotations).
+
+        Their bytes count in this table's budget; a flush or ``finish`` dissects them
+        even if they send nothing more, and their facts are reported here, at their first
+        payload frame. One that reappears in ``feed`` continues collecting (``_resume``).
+        """
+        for conv in pending:
+            self._carried[pair_key(conv)] = conv
+            self._held += len(conv.bufs[0]) + len(conv.bufs[1])
+
+    def _resume(self, conv: Conversation) -> None:
+        """Give a new conversation what its carried predecessor collected or found."""
+        old = self._carried.pop(pair_key(conv), None)
+        if old is None:
+            return
+        swap = (old.ips[0], old.ports[0]) != (conv.ips[0], conv.ports[0])
+        conv.payload_frame, conv.payload_ts = old.payload_frame, old.payload_ts
+        if old.done:                              # dissected here before it reappeared
+            conv.done = True
+            if old.found is not None:
+                conv.found, conv.found_client = old.found, old.found_client ^ swap
+        else:
+            conv.bufs = old.bufs[::-1] if swap else old.bufs
+            conv.segs = old.segs[::-1] if swap else old.segs
+
+    def pending(self) -> list[Conversation]:
+        """Conversations holding first bytes not yet dissected (carried ones included)."""
+        return [c for c in chain(self._convs, self._carried.values())
+                if c.bufs is not None and not c.done]
+
+    def settle(self, conversations: Iterable[Conversation]) -> None:
+        """Dissect these pending conversations now: their bytes will see no more."""
+        for conv in conversations:
+            if not conv.done:
+                self._dissect(conv)
+
+    def settled(self) -> list[Conversation]:
+        """Carried conversations dissected here that did not reappear."""
+        return [c for c in self._carried.values() if c.done]
+
     def _control(self, conv, side: int, flags: int) -> None:
         """A TCP SYN, FIN or RST (rare: kept out of both per-packet loops' inline code):
         count connections from SYNs, note who opened and who answered, and dissect the
@@ -431,7 +490,7 @@ class FlowTable:
             conv.found_client = client
 
     def _flush(self) -> None:
-        for conv in self._convs:
+        for conv in chain(self._convs, self._carried.values()):
             if conv.bufs is not None and not conv.done:
                 self._dissect(conv)
 
@@ -494,7 +553,7 @@ class FlowTable:
     def protocol_facts(self) -> list[ProtocolFact]:
         """Distinct (flow, protocol, facts), each with its first frame, sorted."""
         agg: dict[tuple, list] = {}
-        for conv in self._convs:
+        for conv in chain(self._convs, self._carried.values()):
             if conv.found is None:
                 continue
             client = conv.found_client            # the orientation the dissector saw

@@ -22,10 +22,24 @@ dissected and what protocol and facts they gave, how many connections were alrea
 reported and the last SYN's sender — so a later segment's flow keeps the handshake's
 direction (``handshake``/``high``), carries the same ``protocol`` observation, is
 not dissected again from mid-stream bytes and adds no phantom connection. Merged,
-the segments give the offline reader's flows. No byte is kept: only what the
-segments already hold. The memory holds at most ``max_conversations`` conversations,
-the least recently seen forgotten first (``LiveResult.forgotten``); a forgotten
-conversation that comes back is seen as new, as without the memory.
+the segments give the offline reader's flows. Nothing else is kept but what the
+segments already hold and the pending first bytes below. The memory holds at most
+``max_conversations`` conversations, the least recently seen forgotten first
+(``LiveResult.forgotten``); a forgotten conversation that comes back is seen as new,
+as without the memory.
+
+A conversation whose first payload packets straddle a rotation is not dissected at the
+rotation's end: the memory also holds, *in memory only*, its first bytes so far (the
+flow table's per-direction cap, ``FlowTable.max_payload`` bytes and ``max_segments``
+packets, counted in the next table's budget) and hands them to the next rotation's
+table, which dissects them when the offline reader would (both directions full, FIN or
+RST, budget, or the capture's end), and reports the facts in that segment at their
+first payload frame. Merged, the segments give the offline reader's protocol facts at
+every rotation size, each reported once first and only repeated (same data) later. The
+bytes are dropped once dissected; a forgotten conversation's are dissected at once
+(reported in the segment that forgets it). A kill (not SIGINT/SIGTERM) loses the
+identification of conversations still pending, as their bytes are never written.
+
 Every loop is bounded: by ``duration`` in time and by ``max_packets`` in count, and
 the socket is read with a ``select`` timeout of at most half a second.
 
@@ -48,7 +62,7 @@ from ...errors import InputError, ScannerError, SourceLocation
 from . import segment
 from .collector import build_observations
 from .decode import Decoder
-from .flows import Conversation, FlowTable
+from .flows import Conversation, FlowTable, pair_key
 
 SOL_PACKET, PACKET_STATISTICS = 263, 6
 # Linux ARPHRD_* (if_arp.h) → tcpdump.org link type, as libpcap maps them
@@ -158,12 +172,15 @@ class RotationMemory:
     ``learn(conversations)`` after a rotation, ``restore(conversation)`` as a later
     rotation's table meets a conversation (``FlowTable.on_new``). Sides are kept as
     ``(address, port)`` endpoints: a rotation's side 0 is whichever sent first in it.
+    ``keep(table)`` then takes the table's still-pending conversations (first bytes not
+    yet dissected), ``hand_over()`` gives them to the next rotation's table.
 
     Per conversation: the client endpoint, direction source and confidence; whether the
     first bytes were dissected and their ``(protocol, [facts])`` with the endpoint the
     dissector took as client; connections already reported; the last SYN's sender while
     no other packet followed it (a SYN retransmitted across a rotation is not a new
-    connection). No payload byte.
+    connection). No payload byte, except a pending conversation's first bytes (bounded
+    by the flow table's caps and budget) until the next rotation's table takes them.
 
     Examples
     --------
@@ -185,15 +202,12 @@ class RotationMemory:
         self.cap = cap
         self.forgotten = 0
         self._known: OrderedDict[tuple, tuple] = OrderedDict()
+        self._pending: dict[tuple, Conversation] = {}
 
     def __len__(self) -> int:
         return len(self._known)
 
-    @staticmethod
-    def _key(conv: Conversation) -> tuple:
-        a = (conv.ips[0], conv.ports[0])
-        b = (conv.ips[1], conv.ports[1])
-        return (a, b, conv.proto) if a <= b else (b, a, conv.proto)
+    _key = staticmethod(pair_key)
 
     @staticmethod
     def _end(conv: Conversation, side: int) -> tuple:
@@ -219,6 +233,36 @@ class RotationMemory:
         while len(known) > self.cap:
             known.popitem(last=False)
             self.forgotten += 1
+
+    def keep(self, table: FlowTable) -> None:
+        """After ``learn``: note what carried conversations the table dissected, and hold its
+        pending ones for the next rotation; a forgotten one is dissected now, in ``table``."""
+        known = self._known
+        for conv in table.settled():
+            key = self._key(conv)
+            if key in known:
+                found = None if conv.found is None else (conv.found,
+                                                         self._end(conv, conv.found_client))
+                known[key] = known[key][:3] + (found,) + known[key][4:]
+        forgotten = []
+        for conv in table.pending():
+            key = self._key(conv)
+            if key in known:
+                self._pending[key] = conv
+            else:
+                forgotten.append(conv)
+        table.settle(forgotten)
+
+    def hand_over(self) -> list[Conversation]:
+        """The pending conversations, for the next rotation's table (``FlowTable.carry``)."""
+        pending = list(self._pending.values())
+        self._pending.clear()
+        return pending
+
+    def held(self) -> tuple[int, int]:
+        """``(conversations, payload bytes)`` pending between rotations."""
+        return (len(self._pending),
+                sum(len(c.bufs[0]) + len(c.bufs[1]) for c in self._pending.values()))
 
     def restore(self, conv: Conversation) -> None:
         """Seed a conversation new to this rotation with what earlier ones learned."""
@@ -367,18 +411,21 @@ class LiveCapture:
                 capped = _Capped(decoder, self.max_conversations)
                 table = FlowTable()
                 table.on_new = self.memory.restore      # what earlier rotations learned
+                table.carry(self.memory.hand_over())    # first bytes still to dissect
                 first = self._frame + 1
                 frames = (self._frames(sock, until, end, budget) if self._replay is None
                           else self._replayed(until, end, budget))
                 table.feed(frames, capped.decode)
-                table.finish()
                 t1 = self.clock()
                 last = self._frame
                 done = (self.stop_requested or t1 >= end or self._ended
                         or (self.max_packets is not None
                             and self.result.packets + (last - first + 1) >= self.max_packets))
+                if done:
+                    table.finish()
                 forgotten = self.memory.forgotten
                 self.memory.learn(table.conversations())
+                self.memory.keep(table)
                 self.result.forgotten = self.memory.forgotten
                 self._write(n, table, decoder, capped, sock, first, last, t0, t1, done)
                 if self.memory.forgotten > forgotten:
@@ -420,9 +467,12 @@ class LiveCapture:
         r.kernel_drops += drops
         for k, v in skipped.items():
             r.skipped[k] = r.skipped.get(k, 0) + v
+        held, held_bytes = self.memory.held()
         self.progress(f"segment {n}: {packets} packets, {len(observations)} observations"
                       + (f", {capped.dropped} dropped over the conversation cap"
-                         if capped.dropped else "") + f" → {path.name}")
+                         if capped.dropped else "")
+                      + (f", first bytes of {held} conversation(s) carried ({held_bytes} "
+                         "bytes, in memory)" if held else "") + f" → {path.name}")
 
 
 def _safe(text: str) -> str:

@@ -7,7 +7,10 @@ reads it back through this module, registered as a collector (``NAME``, ``VERSIO
 ``flows.py`` → ``collector.build_observations``) made of that rotation's packets, and
 counts. No packet, no payload byte: there is no field for one. A conversation that
 continues from an earlier rotation repeats that rotation's ``protocol`` observation
-(same data, location its first frame in this segment; ``live.RotationMemory``).
+(same data, location its first frame in this segment; ``live.RotationMemory``). One
+whose first bytes straddled rotations has its ``protocol`` observations first in the
+segment where they were dissected, located at its first payload frame, which may lie in
+an earlier segment's ``frames``.
 
 Layout (JSON, UTF-8)::
 
