@@ -46,19 +46,22 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return path
 
 
-def dumps_records(data: dict) -> str:
+def dumps_records(data: dict, sort_keys: bool = False) -> str:
     """JSON text of a dict, one top-level key per line and one item per line inside each
     top-level list or dict; every item written by the C encoder (``indent`` would fall back
     to the pure-Python one, 5-10 times slower on a 5,000-server graph). Valid JSON that
-    ``json.loads`` reads back equal to ``data``; keys keep their order."""
-    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    ``json.loads`` reads back equal to ``data``; keys keep their order, or are sorted at
+    every level with ``sort_keys``."""
+    enc = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), sort_keys=sort_keys).encode
+    items = sorted(data.items()) if sort_keys else data.items()
     parts = []
-    for key, value in data.items():
+    for key, value in items:
         head = f" {enc(key)}: "
         if isinstance(value, list) and value:
             body = "[\n" + ",\n".join("  " + enc(v) for v in value) + "\n ]"
         elif isinstance(value, dict) and value:
-            body = "{\n" + ",\n".join(f"  {enc(k)}: {enc(v)}" for k, v in value.items()) + "\n }"
+            pairs = sorted(value.items()) if sort_keys else value.items()
+            body = "{\n" + ",\n".join(f"  {enc(k)}: {enc(v)}" for k, v in pairs) + "\n }"
         else:
             body = enc(value)
         parts.append(head + body)

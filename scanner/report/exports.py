@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ..errors import ScannerError
 from ..fileio import write_atomic
-from . import csv_out, dot, json_out
+from . import csv_out, dot, flat, json_out
 from .gexf_out import render_gexf
 from .graphml_out import render_graphml
 from .i18n import DEFAULT_LANG, catalogue
@@ -47,15 +47,16 @@ def render_exports(g, tags: dict, plan: dict, meta: dict, formats=FORMATS,
     """file name → text, for every chosen format (nothing written)."""
     text = catalogue(lang)
     files: dict[str, str] = {}
+    tables = flat.tables(g, tags) if {"graphml", "gexf"} & set(formats) else None
     for fmt in formats:
         if fmt == "json":
             files["hdscan.json"] = json_out.dumps(json_out.export(g, tags, plan, meta))
         elif fmt == "csv":
             files |= csv_out.render_csvs(g, tags, plan, lang)
         elif fmt == "graphml":
-            files["hdscan.graphml"] = render_graphml(g, tags)
+            files["hdscan.graphml"] = render_graphml(g, tags, tables)
         elif fmt == "gexf":
-            files["hdscan.gexf"] = render_gexf(g, tags, f"{text['title']} — {meta.get('estate') or text['unnamed_estate']}")
+            files["hdscan.gexf"] = render_gexf(g, tags, f"{text['title']} — {meta.get('estate') or text['unnamed_estate']}", tables)
         elif fmt == "dot":
             files["hdscan.dot"] = dot.estate_dot(g, tags, plan, text)
         elif fmt == "md":

@@ -11,6 +11,8 @@ Control characters (not allowed in XML 1.0) are replaced by spaces.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from xml.sax.saxutils import escape, quoteattr
 
 JOIN = "; "
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -18,6 +20,19 @@ _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def clean(text: str) -> str:
     return _XML_BAD.sub(" ", text)
+
+
+@lru_cache(maxsize=1 << 16)
+def xml_attr(text: str) -> str:
+    """``text`` cleaned and quoted as an XML attribute value (cached: ids, kinds and
+    values repeat across the hundreds of thousands of rows of a 5,000-server graph)."""
+    return quoteattr(clean(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def xml_text(text: str) -> str:
+    """``text`` cleaned and escaped as XML character data (cached, as ``xml_attr``)."""
+    return escape(clean(text))
 
 
 def _scalar(value):

@@ -9,8 +9,6 @@ the time of the run.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
-
 from . import flat
 
 NS = "http://gexf.net/1.3"
@@ -24,7 +22,7 @@ def _declare(cls: str, types: dict[str, str], skip: set[str]) -> tuple[list[str]
         if name in skip:
             continue
         ids[name] = str(len(ids))
-        lines.append(f'      <attribute id="{ids[name]}" title={quoteattr(flat.clean(name))} type="{_TYPES[kind]}"/>')
+        lines.append(f'      <attribute id="{ids[name]}" title={flat.xml_attr(name)} type="{_TYPES[kind]}"/>')
     lines.append("    </attributes>")
     return lines, ids
 
@@ -34,20 +32,20 @@ def _values(cols: dict, ids: dict, types: dict, indent: str) -> list[str]:
     if not present:
         return []
     out = [f"{indent}<attvalues>"]
-    out += [f'{indent}  <attvalue for="{ids[k]}" value={quoteattr(flat.text_of(cols[k], types[k]))}/>'
+    out += [f'{indent}  <attvalue for="{ids[k]}" value={flat.xml_attr(flat.text_of(cols[k], types[k]))}/>'
             for k in present]
     out.append(f"{indent}</attvalues>")
     return out
 
 
-def render_gexf(g, tags: dict, description: str = "") -> str:
-    """The GEXF document as text."""
-    nodes, edges, ntypes, etypes = flat.tables(g, tags)
+def render_gexf(g, tags: dict, description: str = "", tables=None) -> str:
+    """The GEXF document as text (``tables``: ``flat.tables(g, tags)`` if already made)."""
+    nodes, edges, ntypes, etypes = tables or flat.tables(g, tags)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<gexf xmlns="{NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
              f'xsi:schemaLocation="{NS} {_SCHEMA}" version="1.3">',
              "  <meta>", "    <creator>hdscan</creator>",
-             f"    <description>{escape(flat.clean(description))}</description>", "  </meta>",
+             f"    <description>{flat.xml_text(description)}</description>", "  </meta>",
              '  <graph defaultedgetype="directed" mode="static">']
     decl, nids = _declare("node", ntypes, {"label"})
     lines += decl
@@ -55,13 +53,13 @@ def render_gexf(g, tags: dict, description: str = "") -> str:
     lines += decl
     lines.append("    <nodes>")
     for node, cols in nodes:
-        lines.append(f"      <node id={quoteattr(flat.clean(node))} label={quoteattr(flat.clean(cols['label']))}>")
+        lines.append(f"      <node id={flat.xml_attr(node)} label={flat.xml_attr(cols['label'])}>")
         lines += _values(cols, nids, ntypes, "        ")
         lines.append("      </node>")
     lines += ["    </nodes>", "    <edges>"]
     for i, (u, v, cols) in enumerate(edges):
-        lines.append(f'      <edge id="{i}" source={quoteattr(flat.clean(u))} target={quoteattr(flat.clean(v))} '
-                     f'kind={quoteattr(flat.clean(str(cols.get("kind"))))}>')
+        lines.append(f'      <edge id="{i}" source={flat.xml_attr(u)} target={flat.xml_attr(v)} '
+                     f'kind={flat.xml_attr(str(cols.get("kind")))}>')
         lines += _values(cols, eids, etypes, "        ")
         lines.append("      </edge>")
     lines += ["    </edges>", "  </graph>", "</gexf>"]

@@ -13,13 +13,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..fileio import write_atomic
+from ..fileio import dumps_records, write_atomic
 
 SCHEMA = "hdscan-export/1"
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value):
     """JSON-ready copy: sets and tuples become lists (sets sorted), dict keys text."""
+    if type(value) in _SCALARS:                 # most of the millions of calls at scale
+        return value
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -89,8 +94,9 @@ def export(g, tags: dict, plan: dict, meta: dict) -> dict:
 
 
 def dumps(document: dict) -> str:
-    """Text form: keys sorted, one-space indent, UTF-8 kept, trailing newline."""
-    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """Text form: keys sorted, one node, edge, tag… per line (``fileio.dumps_records``: the
+    C encoder; ``indent`` took 6 s at 5,000 servers), UTF-8 kept, trailing newline."""
+    return dumps_records(document, sort_keys=True)
 
 
 def write_json_export(path: Path, g, tags: dict, plan: dict, meta: dict) -> None:
