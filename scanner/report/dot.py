@@ -28,15 +28,16 @@ EDGE_STYLE = {
     "db_link": 'color="#1f5fbf", style=dashed, penwidth=2',
     "config_ref": 'color="#7a3fb0", style=dotted, penwidth=1.5',
 }
-_CTRL = re.compile(r"[\x00-\x1f\x7f]")
+_CTRL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff\ufffe\uffff]")  # and what XML does not allow
 _MAX_LABELS = 3
 
 
 def quote(*lines: str) -> str:
-    """A DOT double-quoted string showing ``lines`` as plain text, one per line."""
+    """A DOT double-quoted string showing ``lines`` as plain text, one per line (``&`` is
+    written ``&amp;``: Graphviz reads ``&eacute;`` or ``&#1;`` in a label as a character)."""
     parts = []
     for line in lines:
-        text = _CTRL.sub(" ", str(line)).replace("\\", "\\\\").replace('"', '\\"')
+        text = _CTRL.sub(" ", str(line)).replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
         parts.append(text)
     return '"' + "\\n".join(parts) + '"'
 
@@ -307,6 +308,7 @@ def waves_dot(g, tags: dict, plan: dict, text: dict) -> str:
 # --- one map per application and per wave (drawn in one batch, see svg.render_many) -------
 
 DETAIL_UP_TO = 40   # on a focused map, up to this many hosts drawn one by one, above per group
+GROUPS_UP_TO = 60   # ... and up to this many (place, group) nodes, above one node per place
 NEIGHBOURS_UP_TO = 25  # neighbours drawn one by one up to this, above one node per application
 CROSSING = 'color="#d00000", penwidth=2.2'
 
@@ -336,23 +338,29 @@ def edge_index(g) -> dict[str, list[dict]]:
 
 
 def _focus_dot(name, g, tags, text, focus: list[str], place_of, cluster_label, crossing_between,
-               group_of, index) -> str:
+               group_of, index, whole: str) -> str:
     """A map of ``focus`` hosts and their direct neighbours.
 
     ``place_of(node)`` gives each node's cluster key; ``cluster_label(key)`` its label;
     ``crossing_between(a, b)`` says whether an edge between two cluster keys is drawn red;
     ``group_of(host)`` names the node a focus host is drawn in when they are many.
-    Above ``DETAIL_UP_TO`` focus hosts they are drawn one node per (cluster, group);
-    above ``NEIGHBOURS_UP_TO`` neighbours, one node per (cluster, application).
+    Above ``DETAIL_UP_TO`` focus hosts they are drawn one node per (cluster, group), and
+    past ``GROUPS_UP_TO`` such nodes one per cluster, labelled ``whole`` (the "other"
+    application of a 5,000-server estate: 4,690 hosts in 1,080 move groups, a map 19 m
+    tall); above ``NEIGHBOURS_UP_TO`` neighbours, one node per (cluster, application).
     """
     focus_set = set(focus)
+    per_place = len(focus) > DETAIL_UP_TO and len({(place_of(h), group_of(h)) for h in focus}) > GROUPS_UP_TO
     index = edge_index(g) if index is None else index
     picked = {(e["source"], e["target"], e["kind"]): e for h in focus for e in index.get(h, [])}
     edges = [picked[k] for k in sorted(picked)]
     neighbours = sorted({n for e in edges for n in (e["source"], e["target"])} - focus_set)
     unit: dict[str, tuple] = {}
     for h in focus:
-        unit[h] = (place_of(h), h) if len(focus) <= DETAIL_UP_TO else (place_of(h), "group", group_of(h))
+        if len(focus) <= DETAIL_UP_TO:
+            unit[h] = (place_of(h), h)
+        else:
+            unit[h] = (place_of(h), "group", whole if per_place else group_of(h))
     for n in neighbours:
         if len(neighbours) <= NEIGHBOURS_UP_TO or g.nodes[n].get("kind") != "host":
             unit[n] = (place_of(n), n)
@@ -404,7 +412,7 @@ def app_dot(g, tags: dict, plan: dict, text: dict, app: str, hosts: list[str], i
         return str(g.nodes[n].get("site") or text["site_none"])
 
     return _focus_dot("app", g, tags, text, hosts, site, lambda key: key, lambda a, b: a != b,
-                      lambda h: str(where.get(h, {}).get("group") or app), index)
+                      lambda h: str(where.get(h, {}).get("group") or app), index, app)
 
 
 def wave_dot(g, tags: dict, plan: dict, text: dict, number: int, after: bool, index=None, where=None) -> str:
@@ -425,4 +433,5 @@ def wave_dot(g, tags: dict, plan: dict, text: dict, number: int, after: bool, in
     labels = {"site": text["map_on_site"], "target": text["map_target"], "ext": text["external"]}
     return _focus_dot("wave", g, tags, text, hosts, place, lambda key: labels[key],
                       lambda a, b: {a, b} == {"site", "target"},
-                      lambda h: str(where.get(h, {}).get("group") or ""), index)
+                      lambda h: str(where.get(h, {}).get("group") or ""), index,
+                      f"{text['wave']} {number}")

@@ -8,10 +8,11 @@ and the only markup passed through unescaped is the SVG Graphviz produced from q
 text, the map script, and the map data made safe by ``mapdata.script_json``.
 
 Besides the two overview maps, one map per application and two per wave (before and
-after it moves) are drawn in two Graphviz runs and written under ``report/maps/``; they
-are also inlined (in ``<template>`` elements the page shows on demand) while their total
-stays under ``INLINE_BUDGET`` bytes, so a 5,000-server report stays small and the sample
-estate's report is still one file.
+after it moves) are drawn in two Graphviz runs.  Each is written once: inlined (in a
+``<template>`` element the page shows on demand) while their total stays under
+``INLINE_BUDGET`` bytes, else a file under ``report/maps/`` the page links to; so the
+sample estate's report is one file, and a 5,000-server report folder stays near 15 MB
+(docs/report.md, "Scale").
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def render_html(g, tags: dict, plan: dict, meta: dict, estate_svg: str, waves_sv
 def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = DEFAULT_LANG,
                  changes: dict | None = None) -> Path:
     """Write ``out/report/index.html``, the overview maps beside it (``estate``/``waves``
-    .dot, .svg) and the focused maps under ``out/report/maps/``; ``changes`` (the
+    .dot, .svg) and the focused maps not inlined under ``out/report/maps/``; ``changes`` (the
     ``hdscan-diff/1`` document against a previous collection) adds its section.
 
     Returns the path of ``index.html``.
@@ -184,11 +185,18 @@ def write_report(out: Path, g, tags: dict, plan: dict, meta: dict, lang: str = D
     for name in sorted(sources):
         write_atomic(folder / f"{name}.dot", sources[name])
         write_atomic(folder / f"{name}.svg", svgs[name])
-    written = set()
-    for m in focus["apps"] + focus["waves"]:
-        write_atomic(folder / m["file"], m["svg"])
-        written.add(folder / m["file"])
-    for old in sorted((folder / MAPS).glob("*.svg")):  # maps of waves or applications gone since
-        if old not in written:
+    linked = {write_atomic(folder / m["file"], m["svg"])
+              for m in focus["apps"] + focus["waves"] if not m["inline"]}
+    index = write_atomic(folder / "index.html", page)
+    _remove_other_maps(folder / MAPS, linked)
+    return index
+
+
+def _remove_other_maps(maps: Path, linked: set[Path]) -> None:
+    """Remove the files under ``maps/`` the new page does not link to (maps inlined now, or
+    of waves and applications gone since), and the folder itself when it is left empty."""
+    for old in sorted(maps.glob("*.svg")):
+        if old not in linked:
             old.unlink()
-    return write_atomic(folder / "index.html", page)
+    if maps.is_dir() and not any(maps.iterdir()):
+        maps.rmdir()

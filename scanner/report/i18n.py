@@ -134,7 +134,7 @@ _FR = {
     "map_before": "Avant la vague",
     "map_after": "Après la vague",
     "map_open_file": "ouvrir le fichier",
-    "map_not_inlined": "Carte trop volumineuse pour être incluse dans la page : elle est à côté, dans",
+    "map_not_inlined": "Cette carte n'est pas incluse dans la page (taille totale limitée) : elle est à côté, dans",
     "legend_focus": "Chaque carte montre les machines de l'application (ou de la vague) et leurs voisines ; en rouge les dépendances entre deux emplacements (sites, ou site et hébergement cible).",
     # per-site section and changes since the previous collection (scanner/report/sites.py, --compare)
     "s_sites": "Sites",
@@ -323,7 +323,7 @@ _EN = {
     "map_before": "Before the wave",
     "map_after": "After the wave",
     "map_open_file": "open the file",
-    "map_not_inlined": "Map too large to include in the page: it is beside it, in",
+    "map_not_inlined": "This map is not included in the page (the page's size is capped): it is beside it, in",
     "legend_focus": "Each map shows the application's (or wave's) hosts and their neighbours; in red the dependencies between two places (sites, or site and target hosting).",
     # per-site section and changes since the previous collection (scanner/report/sites.py, --compare)
     "s_sites": "Sites",

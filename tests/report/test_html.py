@@ -26,22 +26,25 @@ def _write(tmp_path, classified, **kw):
     return write_report(tmp_path, g, tags, plan(), meta(), **kw)
 
 
-def test_writes_index_and_maps_beside_it(tmp_path, classified):
+def test_writes_index_and_maps_beside_it(tmp_path, classified, monkeypatch):
     index = _write(tmp_path, classified)
     assert index == tmp_path / "report" / "index.html"
     for name in ("estate.dot", "estate.svg", "waves.dot", "waves.svg"):
         assert (tmp_path / "report" / name).stat().st_size > 0
+    assert not (tmp_path / "report" / "maps").exists()  # every focused map is in the page
+    inlined = re.findall(r"<template>(<svg.*?)</template>", index.read_text(encoding="utf-8"), re.S)
+    monkeypatch.setattr(report_html, "INLINE_BUDGET", 0)
+    _write(tmp_path, classified)
     maps = sorted(p.name for p in (tmp_path / "report" / "maps").iterdir())
     assert "wave-001-before.svg" in maps and "wave-002-after.svg" in maps
     assert any(m.startswith("app-") and m.endswith("-PACS.svg") for m in maps)
-    page = index.read_text(encoding="utf-8")
-    for name in maps:  # each file is the same drawing as the one inlined in the page
-        svg = (tmp_path / "report" / "maps" / name).read_text(encoding="utf-8")
-        assert svg.startswith("<svg") and f"<template>{svg}</template>" in page
+    # each file is the drawing the page inlined while it fitted
+    assert sorted((tmp_path / "report" / "maps" / m).read_text(encoding="utf-8") for m in maps) == sorted(inlined)
 
 
-def test_maps_of_a_wave_gone_since_are_removed(tmp_path, classified):
+def test_maps_of_a_wave_gone_since_are_removed(tmp_path, classified, monkeypatch):
     g, tags = classified
+    monkeypatch.setattr(report_html, "INLINE_BUDGET", 0)
     _write(tmp_path, classified)
     assert (tmp_path / "report" / "maps" / "wave-002-before.svg").is_file()
     shorter = plan()
@@ -49,6 +52,9 @@ def test_maps_of_a_wave_gone_since_are_removed(tmp_path, classified):
     write_report(tmp_path, g, tags, shorter, meta())
     maps = sorted(p.name for p in (tmp_path / "report" / "maps").iterdir())
     assert "wave-001-after.svg" in maps and not any(m.startswith("wave-002") for m in maps)
+    monkeypatch.setattr(report_html, "INLINE_BUDGET", 10**9)   # now all inlined: no file left
+    write_report(tmp_path, g, tags, shorter, meta())
+    assert not (tmp_path / "report" / "maps").exists()
 
 
 def test_large_maps_are_linked_not_inlined(tmp_path, classified, monkeypatch):
@@ -150,7 +156,7 @@ def test_failure_midway_keeps_previous_report(tmp_path, classified, monkeypatch)
     assert index.read_bytes() == before
     assert (tmp_path / "report" / "estate.svg").read_bytes() == before_svg
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
-        "estate.dot", "estate.svg", "index.html", "maps", "waves.dot", "waves.svg"]
+        "estate.dot", "estate.svg", "index.html", "waves.dot", "waves.svg"]
 
 
 def test_missing_graphviz_is_one_clear_error(tmp_path, classified, monkeypatch):

@@ -137,8 +137,10 @@ def test_render_many_is_ordered_and_repeatable(classified):
     first = render_many(sources)
     assert first == render_many(sources)
     assert len(first) == len(sources)
-    assert first[0] == re.sub(r' id="[^"]*"', "", render_svg(sources[0]))
+    assert first[0] == render_svg(sources[0])
     for svg, src in zip(first, sources):
         assert svg.startswith("<svg") and ' id="' not in svg
-        title = src.split()[1]  # "app" or "wave"
-        assert f"<title>{title}</title>" in svg
+        # one node group per DOT node, each host with its id as hover title
+        assert svg.count('<g class="node">') == len(re.findall(r"^ +n\d+ \[", src, re.M))
+        for host in re.findall(r'tooltip="(host:[^"]*)"', src):
+            assert f"<title>{host}</title>" in svg
