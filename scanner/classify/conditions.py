@@ -367,3 +367,77 @@ def evaluate_rule(rule: Rule, view, lists: dict) -> tuple[bool, dict, set]:
         if ok:
             evidence |= ev
     return truth(rule.condition, results), results, evidence
+
+
+# -- deciding a rule cheaply ---------------------------------------------------------------
+
+def _matcher_cost(m: Matcher) -> int:
+    """Graph relations read every neighbour's view: far dearer than a field."""
+    return 1 if m.relation is None else 100 + (_selection_cost(m.nested) if m.nested else 0)
+
+
+def _selection_cost(sel: Selection) -> int:
+    return sum(_matcher_cost(m) for m in sel.matchers)
+
+
+def _cheap_first(ast, costs: dict) -> tuple:
+    """(cost, ast) with every ``and``/``or`` and ``of`` list ordered cheapest operand first."""
+    kind = ast[0]
+    if kind == "sel":
+        return costs[ast[1]], ast
+    if kind == "not":
+        cost, sub = _cheap_first(ast[1], costs)
+        return cost, ("not", sub)
+    if kind in ("and", "or"):
+        a, b = sorted((_cheap_first(ast[1], costs), _cheap_first(ast[2], costs)),
+                      key=lambda x: x[0])
+        return a[0] + b[0], (kind, a[1], b[1])
+    names = sorted(expand(ast[2], costs), key=lambda n: (costs[n], n))
+    return sum(costs[n] for n in names), ("names", ast[1], tuple(names))
+
+
+_PLANS: dict = {}
+
+
+def _plan(rule: Rule) -> tuple:
+    hit = _PLANS.get(id(rule))
+    if hit is None or hit[0] is not rule:
+        if len(_PLANS) > 8192:
+            _PLANS.clear()
+        costs = {n: _selection_cost(s) for n, s in rule.selections.items()}
+        order = {n: tuple(sorted(s.matchers, key=_matcher_cost)) for n, s in rule.selections.items()}
+        hit = _PLANS[id(rule)] = (rule, _cheap_first(rule.condition, costs)[1], order)
+    return hit
+
+
+def holds(rule: Rule, view, lists: dict) -> bool:
+    """Whether ``rule`` matches ``view``: the same answer as ``evaluate_rule(...)[0]``, but
+    each selection is decided only when the condition needs it, cheapest first (fields
+    before graph relations), and each selection's matchers cheapest first.  The engine
+    calls ``evaluate_rule`` for the evidence only where this says yes."""
+    _, ast, order = _plan(rule)
+    known: dict = {}
+
+    def sel(name: str) -> bool:
+        got = known.get(name)
+        if got is None:
+            got = known[name] = all(
+                (_eval_relation(m, view, lists)[0] if m.relation is not None
+                 else match_field(m, view.get(m.field), lists)) for m in order[name])
+        return got
+
+    def decide(node) -> bool:
+        kind = node[0]
+        if kind == "sel":
+            return sel(node[1])
+        if kind == "not":
+            return not decide(node[1])
+        if kind == "and":
+            return decide(node[1]) and decide(node[2])
+        if kind == "or":
+            return decide(node[1]) or decide(node[2])
+        if node[1] == "all":
+            return all(sel(n) for n in node[2])
+        return any(sel(n) for n in node[2])
+
+    return decide(ast)

@@ -20,7 +20,7 @@ import hashlib
 
 from ..graph import queries as q
 from .candidates import FieldIndex, requirement, static_rule
-from .conditions import evaluate_rule, truth
+from .conditions import evaluate_rule, holds, truth
 from .propagate import propagate_once
 from .render import render_because
 from .resolve import MANUAL, manual_tags, resolve_entity
@@ -122,6 +122,8 @@ def _apply_rule(state: _State, rule, entities: list) -> bool:
         if (entity, rule.id) in state.matched:
             continue
         view = state.views.view(entity)
+        if state.indexed and not holds(rule, view, lists):
+            continue
         matched, results, evidence = evaluate_rule(rule, view, lists)
         if not matched:
             continue

@@ -1,7 +1,8 @@
 """The rule index (scanner/classify/candidates.py) changes no tag: classification with it
 equals evaluating every rule on every entity every round, on the sample estate, on a
 generated multi-site estate and on a pack of rules written to hit every branch of the
-condition language; and every entity a rule matches is among its candidates."""
+condition language; every entity a rule matches is among its candidates; and the lazy
+``holds`` gives ``evaluate_rule``'s answer on every (rule, entity)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from classify_helpers import rule_text, write_pack
 from sample_run import SAMPLE, cli
 from sample_estates.generate import generate
 from scanner.classify.candidates import FieldIndex, requirement, static_rule
-from scanner.classify.conditions import evaluate_rule
+from scanner.classify.conditions import evaluate_rule, holds
 from scanner.classify.engine import classify
 from scanner.classify.loader import default_pack_path, load_packs
 from scanner.classify.views import GraphViews, TagIndex
@@ -57,7 +58,8 @@ def _same(g, packs):
 
 def _every_match_is_a_candidate(g, packs, result):
     """With the final tags in place, every (rule, entity) that evaluates true is among
-    the rule's candidates: the index only drops entities the rule cannot match."""
+    the rule's candidates (the index only drops entities the rule cannot match), and
+    ``holds`` agrees with ``evaluate_rule`` everywhere."""
     index = TagIndex()
     for t in result["tags"]:
         index.add(t["entity"], t["dimension"], t["value"], t["evidence"])
@@ -74,7 +76,9 @@ def _every_match_is_a_candidate(g, packs, result):
         entities = kinds.get(rule.applies_to, [])
         allowed = set(FieldIndex(entities, views.static).candidates(requirement(rule, packs.lists)))
         for e in entities:
-            if evaluate_rule(rule, views.view(e), packs.lists)[0]:
+            matched = evaluate_rule(rule, views.view(e), packs.lists)[0]
+            assert holds(rule, views.view(e), packs.lists) == matched, (rule.id, e)
+            if matched:
                 assert e in allowed, (rule.id, e)
                 checked += 1
     return checked
