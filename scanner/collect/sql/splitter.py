@@ -112,7 +112,7 @@ def read_text(path: Path, source: str, encoding: str | None = None, *, guess: bo
     encoding = encoding or detect_encoding(path)
     latin = cp1252_as_latin1 and encoding == "cp1252"
     dec = codecs.getincrementaldecoder("latin-1" if latin else encoding)()
-    newlines = 0
+    offset = 0
     with open(path, "rb") as f:
         while True:
             block = f.read(CHUNK)
@@ -123,14 +123,29 @@ def read_text(path: Path, source: str, encoding: str | None = None, *, guess: bo
             except UnicodeDecodeError as exc:
                 if guess and encoding == "utf-8-sig":
                     raise NotUtf8() from None
-                line = newlines + block[:max(exc.start, 0)].count(b"\n") + 1
+                line = (_newlines_before(path, offset)
+                        + block[:max(exc.start, 0)].count(b"\n") + 1)
                 raise InputError(f"byte 0x{block[exc.start]:02x} is neither UTF-8 nor cp1252 text",
                                  SourceLocation(source, f"line {line}")) from None
             if text:
                 yield text
             if not block:
                 return
-            newlines += block.count(b"\n")
+            offset += len(block)
+
+
+def _newlines_before(path: Path, offset: int) -> int:
+    """Newlines in the first ``offset`` bytes of ``path``: counted again only for an error
+    message, so that reading does not count every block (a pass over the file)."""
+    count = 0
+    with open(path, "rb") as f:
+        while offset > 0:
+            block = f.read(min(CHUNK, offset))
+            if not block:
+                break
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
 
 
 def cp1252_text(text: str) -> str:
@@ -206,6 +221,9 @@ _HEAD_RX = (r"(?P<head>(?i:INSERT)[ \t]+(?:(?i:INTO)[ \t]+)?[^\s(;']+"
 # ``(…),`` per line, pg_dump ``--rows-per-insert`` a tab first)
 _RUN = re.compile(rf"(?P<lead>\s*+){_HEAD_RX}[^\n]*+\n(?:(?:(?P=head)|[ \t]*+\()[^\n]*+\n)*+")
 _RUN_LINE = re.compile(rf"(?P<lead>\s*+){_HEAD_RX}[^\n]*+\n(?:[ \t]*+\([^\n]*+\n)*+")
+# the start of a run, and of a line that goes on with tuples
+_RUN_HEAD = re.compile(rf"(?P<lead>\s*+){_HEAD_RX}")
+_GOES_ON = re.compile(r"[ \t]*+\(")
 _CELL = r"[^()'\"`;#\\$\n]"          # a character of a tuple outside its literals
 _FLAT = rf"\({_CELL}*+\)"
 _NESTED = rf"\((?:{_CELL}++|\({_CELL}*+\))*+\)"
@@ -218,23 +236,26 @@ _SKEL_NESTED = re.compile(rf"{_HEAD_RX}[ \t]*{_NESTED}{_TAIL}(?:(?P=head)[ \t]*{
 
 _STRUCTURE = b"'(),;\n\"`"
 _NOT_STRUCTURE = bytes(i for i in range(256) if i not in _STRUCTURE)
-_BARE_FLAT = re.compile(rb"(?:\n?\(,*\)(?:,\n?\(,*\))*;?\n)*")
-_BARE_NESTED = re.compile(rb"(?:\((?:,|\(,*\))*\);?\n)*")
+# (possessive: nothing to give back, each quantified part is followed by what it cannot
+# match; about twice as fast as backtracking)
+_BARE_FLAT = re.compile(rb"(?:\n?+\(,*+\)(?:,\n?+\(,*+\))*+;?+\n)*+")
+_BARE_NESTED = re.compile(rb"(?:\((?:,|\(,*+\))*+\);?+\n)*+")
 _LINE_ENDS = (b");\n", b")\n", b"),\n", b")\r\n", b");\r\n", b"),\r\n")
 _CRLF_ENDS = _LINE_ENDS[3:] + _LINE_ENDS[:3]
 _SEPARATORS = (b"),(", b"), (", b"),\n(", b"),\r\n(", b"),\n\t(", b"),\n  (")
 
 
-def _count_bare(text: str, head: str, backslash: bool, dollar: bool) -> int | None:
-    r"""Rows of ``text`` (lines each starting with ``head``) from its *bare* form: its
-    bytes with all but ``' ( ) , ; " `` and newline and backtick deleted
+def _count_bare(text: str, head: str, backslash: bool,
+                dollar: bool) -> tuple[int, int] | None:
+    r"""Rows and newlines of ``text`` (lines each starting with ``head``) from its *bare*
+    form: its bytes with all but ``' ( ) , ; " `` and newline and backtick deleted
     (``bytes.translate``, C speed; MySQL's ``\\``, ``\'`` and ``\"`` removed first).
     There, once ``''`` pairs are removed, no ``'`` may be left: then no literal holds any
     of those characters, so every one left is outside literals and counting them is
     exact. What lies between them outside literals is checked with a few
     ``bytes.count`` of strings that cannot occur inside literals (``"),("``, ``");\n"``,
-    the head then ``(``). None when a check fails (:func:`_count_run` then tries the
-    slower skeleton)."""
+    the head then ``(``; for lines all alike, one count: :func:`_lines_alike`). None when
+    a check fails (:func:`_count_run` then tries the slower skeleton)."""
     try:
         raw = text.encode("latin-1")
         rawhead = head.encode("latin-1")
@@ -245,14 +266,7 @@ def _count_bare(text: str, head: str, backslash: bool, dollar: bool) -> int | No
     if b"\\" in raw:
         if not backslash:                   # E'\'' (PostgreSQL): not for this path
             return None
-        # an escape pair hides its second character; the rest of a lone \x does not
-        # matter (x is neither a quote nor a backslash: deleted below, or a newline that
-        # then shows inside a literal)
-        # (replaced by two characters the translation deletes: a same-length replace
-        # is about twice as fast)
-        raw = raw.replace(b"\\\\", b"__").replace(b"\\'", b"__")
-        if b"\\" in raw:                    # memchr: cheaper than looking for \" first
-            raw = raw.replace(b'\\"', b"__")
+        raw = _unescaped(raw)
     heads = raw.count(rawhead)              # one per statement (a line may go on)
     bare = raw.translate(None, _NOT_STRUCTURE)
     lines = bare.count(b"\n")
@@ -265,21 +279,26 @@ def _count_bare(text: str, head: str, backslash: bool, dollar: bool) -> int | No
             return None
         bare = raw[len(rawhead):].replace(b"\n" + rawhead, b"\n").translate(None, _NOT_STRUCTURE)
         hb = b""
-    if bare.count(b"''") * 2 != bare.count(b"'"):
-        return None
+    pairs, quotes = bare.count(b"''"), len(bare)
     bare = bare.translate(None, b"'")
+    if pairs * 2 != quotes - len(bare):
+        return None
     if hb:
         if not bare.startswith(hb):
             return None
         bare = bare[len(hb):].replace(b"\n" + hb, b"\n")
     if _BARE_FLAT.fullmatch(bare):
         rows = bare.count(b"(")
-        if not _counted(raw, _first(raw, _SEPARATORS, raw.find(b"),")), rows - heads):
+        # (one tuple a statement, as SSMS writes them: no separator to look for)
+        if rows != heads and not _counted(raw, _first(raw, _SEPARATORS, raw.find(b"),")),
+                                          rows - heads):
             return None
     elif _BARE_NESTED.fullmatch(bare):
         rows = lines
     else:
         return None
+    if heads == lines and _lines_alike(raw, rawhead, lines):
+        return rows, lines
     # every head is followed by its first tuple, or ends its line (MariaDB 10.11)
     bare_heads = 0 if heads == lines else raw.count(rawhead + b"\n") + raw.count(rawhead + b"\r\n")
     ends = _LINE_ENDS if raw[-2:-1] != b"\r" else _CRLF_ENDS
@@ -288,7 +307,46 @@ def _count_bare(text: str, head: str, backslash: bool, dollar: bool) -> int | No
     if (not _counted(raw, (rawhead + b" (", rawhead + b"("), heads - bare_heads)
             or not _counted(raw, ends, lines - bare_heads)):
         return None
-    return rows
+    return rows, lines
+
+
+def _unescaped(raw: bytes) -> bytes:
+    r"""``raw`` with MySQL's escape pairs ``\\``, ``\'`` and ``\"`` replaced by ``__``
+    (two characters the translation deletes: a same-length replace is about twice as
+    fast). An escape pair hides its second character; the rest of a lone ``\x`` does not
+    matter (x is neither a quote nor a backslash: deleted, or a newline that then shows
+    inside a literal). Dumps mostly escape quotes only: ``\'`` is replaced first, and if
+    no backslash is left (memchr) there was no ``\\`` pair (its first backslash would
+    be left), so that was the only replace needed."""
+    out = raw.replace(b"\\'", b"__")
+    if b"\\" not in out:
+        return out
+    out = raw.replace(b"\\\\", b"__").replace(b"\\'", b"__")
+    return out.replace(b'\\"', b"__") if b"\\" in out else out
+
+
+def _lines_alike(raw: bytes, rawhead: bytes, lines: int) -> bool:
+    """True if the ``lines`` lines of ``raw`` all start with ``rawhead`` then ``(`` or
+    `` (`` and end with one of :data:`_LINE_ENDS` — what the head and line-end counts
+    check, proved here with one ``bytes.count`` (of the first line's end, the head and
+    its ``(``, where the counts take two passes or more). False when that cannot tell:
+    the counts decide.
+
+    Each occurrence counted holds one newline and is a head after it, so ``lines - 1`` of
+    them put a head after every newline but the last, which ends ``raw``; the first line
+    starts with one. Then no other head can hide in a literal as long as two heads cannot
+    overlap: a head ``INSERT … VALUES`` can only overlap itself if it holds ``INSERT``
+    twice (an ``INSERT`` prefix is no ``VALUES`` suffix), which is left to the counts, as
+    is a head spanning lines."""
+    low = rawhead.lower()
+    if (b"\n" in rawhead or not low.startswith(b"insert") or not low.endswith(b"values")
+            or low.find(b"insert", 1) != -1):
+        return False
+    eol = raw.find(b"\n") + 1
+    end = next((e for e in _LINE_ENDS if raw.endswith(e, 0, eol)), None)
+    start = next((rawhead + s for s in (b" (", b"(") if raw.startswith(rawhead + s)), None)
+    return (end is not None and start is not None and raw.endswith(_LINE_ENDS)
+            and (lines == 1 or raw.count(end + start) == lines - 1))
 
 
 def _first(raw: bytes, needles: tuple, at: int) -> tuple:
@@ -310,12 +368,13 @@ def _counted(raw: bytes, needles: tuple, want: int) -> bool:
     return got == want
 
 
-def _count_run(text: str, head: str, backslash: bool, dollar: bool = False) -> int | None:
-    """Rows of ``text``: whole lines each ``head`` then tuples (see above); None when a
-    check fails and the exact paths must read it."""
-    rows = _count_bare(text, head, backslash, dollar)
-    if rows is not None:
-        return rows
+def _count_run(text: str, head: str, backslash: bool,
+               dollar: bool = False) -> tuple[int, int] | None:
+    """Rows and newlines of ``text``: whole lines each ``head`` then tuples (see above);
+    None when a check fails and the exact paths must read it."""
+    got = _count_bare(text, head, backslash, dollar)
+    if got is not None:
+        return got
     if backslash:
         if "\\" in text:                   # a replace costs, a find hardly
             if "\\\\" in text:
@@ -334,10 +393,10 @@ def _count_run(text: str, head: str, backslash: bool, dollar: bool = False) -> i
         return None
     m = _SKEL_FLAT.fullmatch(skel)
     if m is not None and m.group("head") == head:
-        return skel.count("(") - lines * head.count("(")
+        return skel.count("(") - lines * head.count("("), lines
     m = _SKEL_NESTED.fullmatch(skel)
     if m is not None and m.group("head") == head:
-        return lines
+        return lines, lines
     return None
 
 
@@ -559,16 +618,32 @@ class Splitter:
             pos = m.end()
         return pos
 
+    def _run_match(self, buf: str, pos: int, safe: int) -> tuple[int, int, str] | None:
+        """Where the run at ``pos`` starts (its head) and ends, and its head, as ``_RUN``
+        (``_RUN_LINE`` without ``merge_rows``) matches it. A one-line run (a mysqldump
+        extended INSERT, up to megabytes) is found by its head and ``str.find`` of its
+        newline (memchr, where the regex steps through the line at ~0.6 ns a character);
+        a run that goes on is left to the regex."""
+        m = _RUN_HEAD.match(buf, pos, safe)
+        if m is None:
+            return None
+        head = m.group("head")
+        end = buf.find("\n", m.end(), safe) + 1
+        if (end and not (self.merge_rows and buf.startswith(head, end))
+                and not _GOES_ON.match(buf, end, safe)):
+            return m.start("head"), end, head
+        m = (_RUN if self.merge_rows else _RUN_LINE).match(buf, pos, safe)
+        return None if m is None else (m.start("head"), m.end(), m.group("head"))
+
     def _run(self, buf: str, pos: int, k: int, safe: int) -> tuple[int, Statement | None]:
         """Fast path at a statement boundary: a run of INSERT lines with one head, counted
         by :func:`_count_run`. Returns (end, statement), or (where to stop trying, None)
         when the exact paths must read the text from ``pos``; end -1: no whole line yet
         (``k``: where the text after ``pos`` stops being white space)."""
-        m = (_RUN if self.merge_rows else _RUN_LINE).match(buf, pos, safe)
+        m = self._run_match(buf, pos, safe)
         if m is None:
             return (-1 if buf.find("\n", k, safe) == -1 else pos), None
-        head = m.group("head")
-        r0, q = m.start("head"), m.end()
+        r0, q, head = m
         if head.count('"') & 1 or head.count("`") & 1:
             return q, None
         if buf.find("\n", q, safe) == -1 and not (q == safe == len(buf)):
@@ -579,12 +654,12 @@ class Splitter:
             if cut <= r0:
                 return -1, None
             q = cut
-        rows = _count_run(buf[r0:q], head, self.backslash, self.dollar_quotes)
-        if rows is None:
+        got = _count_run(buf[r0:q], head, self.backslash, self.dollar_quotes)
+        if got is None:
             return q, None
         lead = buf.count("\n", pos, r0)
-        st = Statement(self.line + lead, head, "insert", rows)
-        self.line += lead + buf.count("\n", r0, q)
+        st = Statement(self.line + lead, head, "insert", got[0])
+        self.line += lead + got[1]
         return q, st
 
     def _scan(self, buf: str, pos: int, eof: bool):

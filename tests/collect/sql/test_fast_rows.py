@@ -3,7 +3,9 @@ its exact state machine: the same rows per table on tricky fixtures and random d
 
 from __future__ import annotations
 
+import itertools
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import pytest
 
 from scanner.collect.sql import dialect, dump
 from scanner.collect.sql.schema import SchemaBuilder
-from scanner.collect.sql.splitter import _count_bare, _count_run, read_text
+from scanner.collect.sql.splitter import (_BARE_FLAT, _BARE_NESTED, _RUN, _RUN_LINE, Splitter,
+                                          _count_bare, _count_run, _lines_alike, _unescaped,
+                                          read_text)
 
 ROWS = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "rows-db01"
 
@@ -67,9 +71,9 @@ def test_tricky_dump_end_to_end(engine):
 def test_run_counts_bare_and_refuses_what_it_cannot_prove():
     head = "INSERT INTO `t` VALUES"
     ok = "INSERT INTO `t` VALUES (1,'a\\'b'),(2,'c'),(3,'x');\nINSERT INTO `t` VALUES (4,'d');\n"
-    assert _count_bare(ok, head, True, False) == 4
+    assert _count_bare(ok, head, True, False) == (4, 2)   # rows, newlines
     ora = "Insert into T (A) values (to_date('1','2'));\r\nInsert into T (A) values ('x');\r\n"
-    assert _count_bare(ora, "Insert into T (A) values", False, False) == 2
+    assert _count_bare(ora, "Insert into T (A) values", False, False) == (2, 2)
     for text, bs in (
         ("INSERT INTO `t` VALUES (1,'a),(b');\n", True),          # structure in a literal
         ("INSERT INTO `t` VALUES (1,'a\nb');\n", True),           # newline in a literal
@@ -81,7 +85,7 @@ def test_run_counts_bare_and_refuses_what_it_cannot_prove():
     ):
         assert _count_bare(text, head, bs, False) is None, text
     # the skeleton path reads some of them exactly
-    assert _count_run("INSERT INTO `t` VALUES (1,'a),(b'),(2,'c');\n", head, True) == 2
+    assert _count_run("INSERT INTO `t` VALUES (1,'a),(b'),(2,'c');\n", head, True) == (2, 1)
     assert _count_run("INSERT INTO `t` VALUES (1,'a'); -- c\n", head, True) is None
 
 
@@ -207,3 +211,108 @@ def test_cp1252_dump_read_as_latin1_keeps_its_text_and_refuses_undefined_bytes(t
     from scanner.errors import InputError
     with pytest.raises(InputError, match=r"line 3: byte 0x81 is neither UTF-8 nor cp1252"):
         list(dump.collect(bad, "sql/h1/bad.sql"))
+
+
+def _cut_in_two(text: str, engine: str, cut: int, fast: bool) -> list:
+    sp = dialect.splitter_for(engine, "t.sql", merge_rows=fast)
+    sp.fast_paths = fast
+    return list(sp.split([text[:cut], text[cut:]]))
+
+
+# escapes and quotes a reader can get wrong, after ~300 characters of other statements so
+# that the chunk end (and the margin held back before it) falls on every byte of them
+_PAD = "".join(f"DROP TABLE IF EXISTS `p{i}`;\n" for i in range(12))
+_MYSQL_EDGES = (_PAD + r"INSERT INTO `t` VALUES (1,'a\\'),(2,'l\'u'),(3,'it''s'),(6,'\\\'q'),"
+                r"(7,'\\\\');" "\n"
+                r"INSERT INTO `t` VALUES (4,'x;y'),(5,'--z');" "\n"
+                r"INSERT INTO `t` VALUES (8,'/*'),(9,'\"');" "\n"
+                r"INSERT INTO `t` VALUES (10,'\'');" "\n" "INSERT INTO `t` VALUES (11,'');\n"
+                "UNLOCK TABLES;\n")
+_SSMS_EDGES = (_PAD.replace("`", "") + "INSERT [dbo].[t] ([a], [b]) VALUES (1, N'l''unité ; -- €')\n"
+               "INSERT [dbo].[t] ([a], [b]) VALUES (2, N'''')\n"
+               "INSERT [dbo].[t] ([a], [b]) VALUES (3, N'x'')'' GO')\nGO\n"
+               "INSERT [dbo].[t] ([a], [b]) VALUES (4, '/* ''')\nGO\n")
+
+
+@pytest.mark.parametrize("engine, text, want", [("mysql", _MYSQL_EDGES, 11),
+                                                ("sqlserver", _SSMS_EDGES, 4)])
+def test_escapes_and_quotes_at_every_chunk_boundary(engine, text, want):
+    r"""``\\`` before a closing quote, ``\'``, ``''`` doubling, ``;`` ``--`` ``/*`` inside
+    strings: the same statements and rows whichever byte a chunk ends on, fast paths on
+    (one statement a run) or off (one a line)."""
+    exact = statements(text, engine, fast=False, merge=False, chunk=1 << 20)
+    assert rows(exact, engine) == {"t": want}
+    others = [s for s in exact if s.kind != "insert"]
+    assert len(others) >= 12
+    first = text.index("INSERT")
+    for cut in range(first - 140, len(text)):
+        for fast in (True, False):
+            got = _cut_in_two(text, engine, cut, fast)
+            assert rows(got, engine) == {"t": want}, (cut, fast)
+            assert [s for s in got if s.kind != "insert"] == others, (cut, fast)
+            if not fast:
+                assert got == exact, cut
+
+
+def test_escape_pairs_are_read_from_the_left():
+    r"""``_unescaped`` replaces exactly the pairs a left-to-right reader sees (``\\'`` is an
+    escaped backslash then a closing quote), on every string of up to 7 characters."""
+    pairs = re.compile(rb"\\[\\'\"]")
+    for n in range(1, 8):
+        for chars in itertools.product((b"\\", b"'", b'"', b"a"), repeat=n):
+            raw = b"".join(chars)
+            assert _unescaped(raw) == pairs.sub(b"__", raw), raw
+
+
+def test_lines_alike_proves_only_what_the_counts_would():
+    head = "INSERT [dbo].[t] ([a]) VALUES"
+    per_row = "".join(f"{head} ({i}, N'l''x')\r\n" for i in range(5))
+    assert _lines_alike(per_row.encode(), head.encode(), 5)
+    assert _count_bare(per_row, head, False, False) == (5, 5)
+    refused = [
+        per_row.replace(")\r\n", ") \r\n", 1),                          # one line ends apart
+        per_row.replace(f"{head} (2", f"{head}  (2"),                    # one starts apart
+        per_row + "(9, N'x')\r\n",                                      # a line without head
+        per_row[:-3] + ") x\r\n",                                       # the last ends apart
+        per_row[:-2],                                                    # no last newline
+    ]
+    for text in refused:
+        assert not _lines_alike(text.encode(), head.encode(), text.count("\n")), text
+        exact = statements(text, "sqlserver", fast=False, merge=False, chunk=1 << 20)
+        fast = statements(text, "sqlserver", fast=True, merge=True, chunk=1 << 20)
+        assert rows(fast, "sqlserver") == rows(exact, "sqlserver"), text
+    twice = "INSERT INTO INSERT_LOG VALUES"          # a head that holds INSERT twice
+    text = "".join(f"{twice} ({i});\n" for i in range(3))
+    assert not _lines_alike(text.encode(), twice.encode(), 3)
+    assert _count_bare(text, twice, False, False) == (3, 3)        # the counts decide
+    # a head hidden in a literal and a line going on without one: as many heads as lines
+    hidden = "INSERT INTO t VALUES"
+    text = f"{hidden} (1,'{hidden} (');\n(2);\n"
+    assert not _lines_alike(text.encode(), hidden.encode(), 2)
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_run_end_found_by_its_newline_is_where_the_regex_ends(merge):
+    one = "INSERT INTO `t` VALUES (1,'a'),(2,'b');\n"
+    after = ("", "UNLOCK TABLES;\n", one, "(3,'c');\n", "  (4,'d');\n",
+             "INSERT INTO `u` VALUES (5);\n", "INSERT INTO `t` VALUES", "\t(6);\n")
+    sp = Splitter("t.sql", backslash_escapes=True, merge_rows=merge)
+    rx = _RUN if merge else _RUN_LINE
+    for lead, tail in itertools.product(("", "\n  "), after):
+        buf = lead + one + tail
+        for safe in range(len(lead) + 1, len(buf) + 1):
+            m = rx.match(buf, 0, safe)
+            want = None if m is None else (m.start("head"), m.end(), m.group("head"))
+            assert sp._run_match(buf, 0, safe) == want, (buf, safe)
+
+
+def test_possessive_bare_patterns_match_what_backtracking_ones_do():
+    """Every bare string of up to 7 structural characters: the possessive patterns accept
+    exactly what the same patterns with backtracking accept."""
+    flat = re.compile(rb"(?:\n?\(,*\)(?:,\n?\(,*\))*;?\n)*")
+    nested = re.compile(rb"(?:\((?:,|\(,*\))*\);?\n)*")
+    for n in range(8):
+        for chars in itertools.product(b"(),;\n", repeat=n):
+            bare = bytes(chars)
+            assert bool(_BARE_FLAT.fullmatch(bare)) == bool(flat.fullmatch(bare)), bare
+            assert bool(_BARE_NESTED.fullmatch(bare)) == bool(nested.fullmatch(bare)), bare

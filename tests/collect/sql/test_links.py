@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from scanner.collect.sql import targets
-from scanner.collect.sql.links import LinkFinder
-from scanner.collect.sql.splitter import Splitter
+from scanner.collect.sql import dialect, targets
+from scanner.collect.sql.links import _KEYWORDS, LinkFinder, _may_link
+from scanner.collect.sql.splitter import Splitter, read_text
 
 
 def find(engine: str, sql: str, db: str = "src") -> list[tuple]:
@@ -151,3 +153,32 @@ def test_openrowset_and_opendatasource_connection_strings():
     assert ("openrowset", "dbo.v_gef", "gef-sql01", None, "Gef", "sqlserver") in got
     assert not [g for g in got if g[2] == "leurre01"]
     assert "CANARY" not in repr(got)
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sql"
+
+
+def test_keyword_precheck_never_hides_a_match():
+    """``_may_link`` says no only to text ``_KEYWORDS`` cannot match: every statement of
+    the fixtures, one text per alternative, and non-ASCII letters ``re.I`` folds."""
+    texts = ["CREATE SERVER s", "SELECT dblink('x')", "CREATE DATABASE LINK l",
+             "EXEC sp_addlinkedserver 'x'", "SELECT * FROM OPENQUERY(s, 'q')",
+             "CREATE TABLE t (a int) ENGINE = FEDERATED", "CREATE TABLE t ENGINE=CONNECT",
+             "SELECT * FROM [s] . [db].dbo.t", "SELECT * FROM s.db.dbo.t", "SELECT * FROM s.db..t",
+             "SELECT OPENROWSET('x')", "SELECT OPENDATASOURCE('x')", "CREATE VIEW v AS SELECT a FROM t@l",
+             "CREATE ſERVER s", "SELECT * FROM t@lınk", "CREATE TABLE séjour (a int)"]
+    for path in sorted(FIXTURES.rglob("*.sql")):
+        if path.name == "truncated.sql":
+            continue
+        text = "".join(read_text(path, path.name))
+        engine = dialect.detect(text[:65536])
+        texts += [st.text for st in dialect.splitter_for(engine, path.name).split([text])]
+    matched = 0
+    for text in texts:
+        hit = _KEYWORDS.search(text) is not None
+        assert _may_link(text) or not hit, text
+        matched += hit
+    assert matched > 40
+    plain = ("CREATE TABLE `stat_3` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`id`)\n"
+             ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='stats; service'")
+    assert not _may_link(plain) and _KEYWORDS.search(plain) is None

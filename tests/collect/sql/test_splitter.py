@@ -7,7 +7,8 @@ import codecs
 import pytest
 
 from scanner.collect.sql.dialect import splitter_for
-from scanner.collect.sql.splitter import (PLSQL_HEAD, Splitter, detect_encoding, read_text)
+from scanner.collect.sql.splitter import (CHUNK, PLSQL_HEAD, Splitter, detect_encoding,
+                                          read_text)
 from scanner.errors import InputError
 
 
@@ -166,6 +167,19 @@ def test_a_byte_undefined_in_cp1252_is_refused_with_its_line(tmp_path):
     with pytest.raises(InputError) as err:
         list(read_text(bad, "bad.sql"))
     assert str(err.value).startswith("bad.sql: line 3: byte 0x81")
+
+
+@pytest.mark.parametrize("latin", [True, False])
+def test_a_bad_byte_blocks_into_the_file_names_its_line(tmp_path, latin):
+    """The lines before the block holding the bad byte are counted only then (reading
+    counts no newlines): still the right line, two blocks in."""
+    rows = "".join(f"INSERT INTO t VALUES ({i}, 'é');\n" for i in range(70000)).encode("cp1252")
+    assert len(rows) > 2 * CHUNK
+    bad = tmp_path / "big.sql"
+    bad.write_bytes(rows + b"SELECT 1;\r\nSELECT '\x81';\n")
+    with pytest.raises(InputError) as err:
+        list(read_text(bad, "big.sql", "cp1252", cp1252_as_latin1=latin))
+    assert str(err.value).startswith("big.sql: line 70002: byte 0x81")
 
 
 def test_dollar_signs_in_oracle_names_are_not_quotes():
