@@ -38,6 +38,12 @@ class ScannerError(Exception):
             return f"{self.location}: {self.message}"
         return self.message
 
+    def __reduce__(self):
+        # Errors cross process boundaries (parallel import, scanner/parse_pool.py): rebuild
+        # them from (message, location) whatever a subclass's own arguments, then restore
+        # its attributes (``RuleError.errors``).
+        return self.__class__, (self.message, self.location), self.__dict__
+
 
 class InputError(ScannerError):
     """An input file cannot be read as the format it claims to be."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
+from . import __version__, parse_pool
 from .collect import registry
 from .errors import InputError, ScannerError, SourceLocation
 from .fileio import dumps_records, write_atomic
@@ -68,20 +68,42 @@ def _input_files(target: Path) -> tuple[Path, list[Path]]:
     return target, files
 
 
-def _complete_only(run, source: str):
-    """Pass a collector's observations through, then refuse the file if it was cut short.
+def _listed(targets: list[Path]) -> list[tuple[Path, Path, list[Path], InputError | None]]:
+    """(target, base, files, None) of each target; a missing one ends the list with its error,
+    raised when the import reaches it (the targets before it are imported)."""
+    listed = []
+    for target in map(Path, targets):
+        try:
+            listed.append((target, *_input_files(target), None))
+        except InputError as exc:
+            listed.append((target, target, [], exc))
+            break
+    return listed
 
-    Raising after the last observation rolls the file's transaction back, so a truncated
-    capture leaves the store as it was.
-    """
-    yield from run
-    cut = getattr(run, "truncated", None)
-    if cut is not None:
-        frame, offset = cut
-        raise InputError(f"truncated: the file ends in the middle of a record, nothing kept "
-                         f"(--keep-truncated keeps the {getattr(run, 'packets', 0)} complete "
-                         "records before the cut)",
-                         SourceLocation(source, f"frame {frame} (byte {offset})"))
+
+def _keep_estate_yml(store: Store, target: Path) -> None:
+    """Validate and keep an estate folder's ``estate.yml`` (a broken one is refused now)."""
+    estate_yml = target / "estate.yml"
+    if target.is_dir() and estate_yml.is_file():
+        text = estate_yml.read_text(encoding="utf-8")
+        parse_estate_config(text, str(estate_yml))
+        store.put_document("estate.yml", text)
+
+
+def _offers(store: Store, base: Path, files: list[Path], keep_truncated: bool):
+    """Each file as ``((i, source, collector, sha256, size), job)``; the job that parses it is
+    None for a file no collector reads (collector None) or one already imported (hashed here,
+    never parsed)."""
+    for i, path in enumerate(files, 1):
+        source = path.relative_to(base).as_posix() if base in path.parents else path.name
+        collector = registry.collector_for(path)
+        if collector is None:
+            yield (i, source, None, "", 0), None
+            continue
+        sha = sha256_file(path)
+        job = None if store.known_input(sha, collector.NAME, collector.VERSION) else \
+            parse_pool.Job(path, source, collector.__name__, keep_truncated)
+        yield (i, source, collector, sha, path.stat().st_size), job
 
 
 def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet,
@@ -92,35 +114,35 @@ def import_inputs(targets: list[Path], out: Path, progress: Progress = _quiet,
     behind, while files imported before it stay imported.  A file cut short (a capture
     whose last packet is incomplete) is refused too, unless ``keep_truncated``: then
     what precedes the cut is kept and a warning says so.  An estate folder's
-    ``estate.yml`` is validated and kept in the store.
+    ``estate.yml`` is validated and kept in the store.  A file already imported is
+    skipped by its hash, unread.  A large import parses its files in worker processes
+    (``scanner/parse_pool.py``); this process stores them in the same order, with the
+    same result.
     """
     summary = ImportSummary()
-    with Store(Path(out) / STORE) as store:
-        for target in targets:
-            target = Path(target)
-            estate_yml = target / "estate.yml" if target.is_dir() else None
-            if estate_yml is not None and estate_yml.is_file():
-                text = estate_yml.read_text(encoding="utf-8")
-                parse_estate_config(text, str(estate_yml))     # refuse a broken one now
-                store.put_document("estate.yml", text)
-            base, files = _input_files(target)
-            for i, path in enumerate(files, 1):
-                source = path.relative_to(base).as_posix() if base in path.parents else path.name
-                collector = registry.collector_for(path)
+    listed = _listed(targets)
+    every = [path for _, _, files, _ in listed for path in files]
+    workers = parse_pool.workers_for(len(every), sum(p.stat().st_size for p in every))
+    with Store(Path(out) / STORE) as store, parse_pool.Parser(workers) as parser:
+        for target, base, files, missing in listed:
+            if missing is not None:
+                raise missing
+            _keep_estate_yml(store, target)
+            offers = _offers(store, base, files, keep_truncated)
+            for (i, source, collector, sha, size), parsed in parser.parse(offers):
                 if collector is None:
                     summary.skipped.append((source, "no collector reads this format"))
                     continue
                 progress(f"import [{i}/{len(files)}] {source} ({collector.NAME})")
                 try:
-                    run = collector.collect(path, source)
-                    result = store.import_observations(
-                        source, sha256_file(path), path.stat().st_size, collector.NAME,
-                        collector.VERSION, run if keep_truncated else _complete_only(run, source))
+                    result = store.import_rows(source, sha, size, collector.NAME,
+                                               collector.VERSION,
+                                               () if parsed is None else parsed.rows)
                 except ScannerError as exc:
                     summary.errors.append(exc)
                     continue
                 summary.results.append(result)
-                summary.warnings.extend(getattr(run, "warnings", None) or [])
+                summary.warnings.extend([] if parsed is None else parsed.warnings)
     return summary
 
 

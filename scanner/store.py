@@ -54,6 +54,14 @@ class ImportResult:
     skipped: bool
 
 
+Row = tuple[str, str, str, str]
+
+
+def observation_row(obs: Observation) -> Row:
+    """How an observation is stored: (id, kind, canonical JSON of its data, of its evidence)."""
+    return (obs.id, obs.kind, canonical_json(obs.data), canonical_json(obs.evidence.to_dict()))
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -148,10 +156,16 @@ class Store:
 
     def import_observations(self, source: str, sha256: str, size: int, collector: str,
                             version: str, observations: Iterable[Observation]) -> ImportResult:
-        """Store every observation of one input in a single transaction.
+        """Store every observation of one input in a single transaction (see ``import_rows``)."""
+        return self.import_rows(source, sha256, size, collector, version,
+                                map(observation_row, observations))
 
-        If iterating ``observations`` raises (bad input), nothing of this input is kept
-        and the exception propagates.
+    def import_rows(self, source: str, sha256: str, size: int, collector: str,
+                    version: str, rows: Iterable[Row]) -> ImportResult:
+        """Store every row (``observation_row``) of one input in a single transaction.
+
+        ``rows`` is not iterated when the input is already known.  If iterating it raises
+        (bad input), nothing of this input is kept and the exception propagates.
         """
         if self.known_input(sha256, collector, version):
             return ImportResult(source, collector, 0, 0, True)
@@ -170,9 +184,8 @@ class Store:
             before = db.total_changes
             count = 0
             batch = []
-            for obs in observations:
-                batch.append((obs.id, obs.kind, canonical_json(obs.data),
-                               canonical_json(obs.evidence.to_dict())))
+            for row in rows:
+                batch.append(row)
                 count += 1
                 if len(batch) >= 5000:
                     db.executemany("INSERT OR IGNORE INTO observations VALUES (?,?,?,?)", batch)
