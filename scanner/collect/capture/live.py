@@ -240,10 +240,9 @@ class RotationMemory:
         known = self._known
         for conv in table.settled():
             key = self._key(conv)
-            if key in known:
-                found = None if conv.found is None else (conv.found,
-                                                         self._end(conv, conv.found_client))
-                known[key] = known[key][:3] + (found,) + known[key][4:]
+            if key in known:              # dissected (found something or not), as in learn
+                dissected = (conv.found, self._end(conv, conv.found_client))
+                known[key] = known[key][:3] + (dissected,) + known[key][4:]
         forgotten = []
         for conv in table.pending():
             key = self._key(conv)

@@ -202,3 +202,47 @@ def test_carried_bytes_count_in_the_next_tables_budget(fix):
     facts = second.protocol_facts()
     assert facts == offline.protocol_facts() and len(facts) == 1      # the ORU alone
     assert "ORU^R01" in str(facts[0].facts) and facts[0].frame == 4
+
+
+def test_carried_bytes_dissected_empty_are_not_dissected_again_midstream():
+    """A carried conversation dissected in a later rotation (a budget flush) without a
+    result is done: when it speaks again, its mid-stream bytes are not dissected, as the
+    offline reader would not (a first-bytes fact found there would be invented)."""
+    from scanner.collect.capture.live import RotationMemory
+
+    seen = []
+
+    def identify(client_bytes, server_bytes):
+        seen.append(client_bytes)
+        return ("hl7", [{"hl7.message_types": ["ADT^A01"]}]) if b"MSH" in client_bytes else None
+
+    def decode(_linktype, data, wire):
+        src, sport, dst, dport, payload = data
+        return (src, dst, sport, dport, 6, 0x18, payload, wire)
+
+    def frame(n, src, sport, dst, dport, payload):
+        return (n, 0, float(n), 101, (src, sport, dst, dport, payload), 60)
+
+    a, b = ("10.0.0.1", 40000), ("10.0.0.2", 2575)
+    c, d = ("10.0.0.3", 40001), ("10.0.0.4", 80)
+    frames = [frame(1, *a, *b, b"junk"), frame(2, *c, *d, b"x" * 50),
+              frame(3, *a, *b, b"MSH|^~\\&|")]
+    memory = RotationMemory(cap=100)
+    facts = []
+    for i, (chunk, budget) in enumerate(((frames[:1], 10 ** 9), (frames[1:2], 10),
+                                         (frames[2:], 10 ** 9))):
+        table = FlowTable(identify=identify, budget=budget)
+        table.on_new = memory.restore
+        table.carry(memory.hand_over())
+        table.feed(chunk, decode)
+        if i == 2:
+            table.finish()
+        memory.learn(table.conversations())
+        memory.keep(table)
+        facts += table.protocol_facts()
+    live_seen, seen[:] = list(seen), []
+    offline = FlowTable(identify=identify, budget=10)
+    offline.feed(frames, decode)
+    offline.finish()
+    assert facts == offline.protocol_facts() == []
+    assert sorted(live_seen) == sorted(seen) == [b"junk", b"x" * 50]
