@@ -68,7 +68,7 @@ def workers_for(files: int, size: int) -> int:
     """Worker processes for an import of ``files`` files and ``size`` bytes (0: none)."""
     text = os.environ.get(ENV, "").strip()
     if text:
-        if not text.isdigit():
+        if not (text.isascii() and text.isdecimal()):
             raise ScannerError(f"must be a number of worker processes (0 or 1: none), "
                                f"not {text!r}", SourceLocation("environment", ENV))
         return int(text) if int(text) > 1 else 0

@@ -183,10 +183,11 @@ def test_the_environment_forces_the_worker_count(monkeypatch, value, expected):
     assert parse_pool.workers_for(1, 1) == parse_pool.workers_for(10**6, 10**12) == expected
 
 
-def test_a_bad_worker_count_is_a_located_error(monkeypatch):
-    monkeypatch.setenv(ENV, "two")
+@pytest.mark.parametrize("bad", ["two", "\u00b2", "-1", "1.5", "\u0663"])
+def test_a_bad_worker_count_is_a_located_error(monkeypatch, bad):
+    monkeypatch.setenv(ENV, bad)        # also Unicode digits str.isdigit() would accept
     with pytest.raises(ScannerError, match=f"^environment: {ENV}: must be a number of worker "
-                                           r"processes \(0 or 1: none\), not 'two'$"):
+                                           r"processes \(0 or 1: none\), not "):
         parse_pool.workers_for(1, 1)
 
 
