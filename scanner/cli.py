@@ -149,6 +149,8 @@ def import_cmd(targets, out: Path, keep_truncated: bool, quiet: bool) -> None:
 
     Importing the same file again changes nothing; a file that cannot be read is
     refused whole (one line naming the file and place) and the exit code is 1.
+    An import of 512 files or 32 MB or more reads its files in one worker process per
+    CPU (HDSCAN_IMPORT_WORKERS=N sets N; 0 or 1 reads them in this process).
     """
     try:
         summary = _import(targets, out, quiet, keep_truncated)
