@@ -16,6 +16,7 @@ from scanner.plan.config import PlanConfig, parse_plan_config
 from scanner.plan.explain import explain, render
 from tests.conftest import ROOT, SAMPLE
 from tests.plan.hospital import hospital
+from tests.plan.plan_edits import moved_to_pilot
 
 
 def hdscan(*args):
@@ -118,13 +119,7 @@ def test_sample_plan_checks_clean_and_a_hand_edit_does_not(sample_out, tmp_path)
     ok = hdscan("plan", "check", sample_out / "plan.json", "-o", sample_out)
     assert ok.returncode == 0, ok.stderr
     assert "no violation" in ok.stdout
-    plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
-    i = next(k for k, w in enumerate(plan["waves"]) if "host:dpi-db01" in w["hosts"])
-    pilot = next(k for k, w in enumerate(plan["waves"]) if w["name"] == "pilot")
-    plan["waves"][i]["hosts"].remove("host:dpi-db01")
-    plan["waves"][pilot]["hosts"].append("host:dpi-db01")
-    edited = tmp_path / "edited.json"
-    edited.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    edited, pilot = moved_to_pilot(sample_out, tmp_path)
     proc = hdscan("plan", "check", edited, "-o", sample_out, "--lang", "en")
     assert proc.returncode == 1
     errors = [x for x in proc.stderr.splitlines() if x.startswith("hdscan: violation:")]

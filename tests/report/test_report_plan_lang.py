@@ -19,6 +19,7 @@ from scanner.plan.messages import MESSAGES, fixed_words, localized, render
 from scanner.report import csv_out, markdown_out
 from scanner.report.html import report_model
 from tests.conftest import ROOT
+from tests.plan.plan_edits import moved_to_pilot
 from tests.report.report_cli import run_cli
 
 OTHER = {"fr": "en", "en": "fr"}
@@ -163,13 +164,7 @@ def test_explain_and_check_speak_the_language_asked(sample_out, tmp_path):
     explain_fr = "\n".join(fr[fr.index("pourquoi ces machines migrent ensemble :"):])
     assert not sorted(p for p in _chunks("en") if p in explain_fr)
     assert any(x.startswith("  vague ") for x in fr)
-    plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
-    i = next(k for k, w in enumerate(plan["waves"]) if "host:dpi-db01" in w["hosts"])
-    pilot = next(k for k, w in enumerate(plan["waves"]) if w["name"] == "pilot")
-    plan["waves"][i]["hosts"].remove("host:dpi-db01")
-    plan["waves"][pilot]["hosts"].append("host:dpi-db01")
-    edited = tmp_path / "edited.json"
-    edited.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    edited, _ = moved_to_pilot(sample_out, tmp_path)
     done = {lang: subprocess.run([sys.executable, "-m", "scanner", "plan", "check", str(edited), "-o",
                                   str(sample_out), "--lang", lang], capture_output=True, text=True,
                                  cwd=ROOT, timeout=600) for lang in ("fr", "en")}
